@@ -1,0 +1,1 @@
+"""Readers and loaders for the landing-zone feeds of the data contract."""

@@ -1,0 +1,131 @@
+"""Reading one delivered file into an all-text polars frame: checksum, encoding, format."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+UTF8_BOM = b"\xef\xbb\xbf"
+READ_CHUNK = 1 << 20
+
+
+class FileRejected(Exception):
+    """The whole file breaks the contract; ``rule`` is a short code, ``reason`` a sentence."""
+
+    def __init__(self, rule: str, reason: str):
+        super().__init__(f"{rule}: {reason}")
+        self.rule = rule
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str  # "utf-8", "utf-8-sig" or "gb18030"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def decode_text(raw: bytes) -> DecodedText:
+    """Detect UTF-8 (with or without BOM) or GB18030, strictly: no byte is replaced."""
+    if raw.startswith(UTF8_BOM):
+        try:
+            return DecodedText(raw[len(UTF8_BOM) :].decode("utf-8"), "utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise FileRejected(
+                "encoding", f"starts with a UTF-8 BOM but byte {error.start + 3} is not UTF-8"
+            ) from None
+    try:
+        return DecodedText(raw.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return DecodedText(raw.decode("gb18030"), "gb18030")
+    except UnicodeDecodeError as error:
+        raise FileRejected(
+            "encoding", f"neither UTF-8 nor GB18030 (invalid byte at offset {error.start})"
+        ) from None
+
+
+_EMPTY_LINE = re.compile(r"^\s*$")
+
+
+def read_csv_text(path: Path) -> tuple[pl.DataFrame, str]:
+    """Read a CSV as all-text columns; returns the frame and the detected encoding."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise FileRejected("empty", "the file is empty")
+    decoded = decode_text(raw)
+    text = decoded.text
+    if not text.endswith(("\n", "\r")):
+        # A delivery whose last line lacks its newline may have been cut off in transfer:
+        # accept it only if the last line has as many fields as the header.
+        lines = text.splitlines()
+        if len(lines) > 1 and lines[-1].count(",") != lines[0].count(","):
+            raise FileRejected(
+                "truncated",
+                f"the last line ({len(lines)}) has {lines[-1].count(',') + 1} fields, "
+                f"the header {lines[0].count(',') + 1}: the file looks cut off",
+            )
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            infer_schema=False,
+            missing_utf8_is_empty_string=False,
+            truncate_ragged_lines=False,
+        )
+    except pl.exceptions.ComputeError as error:
+        raise FileRejected("unreadable", f"not a well-formed CSV: {first_line(error)}") from None
+    return frame, decoded.encoding
+
+
+def read_xlsx_text(path: Path) -> pl.DataFrame:
+    """Read the first sheet of an XLSX (header on row 1) as all-text columns."""
+    try:
+        frame = pl.read_excel(path, sheet_id=1, engine="calamine", infer_schema_length=0)
+    except Exception as error:  # calamine raises its own exception types
+        raise FileRejected("unreadable", f"not a readable XLSX: {first_line(error)}") from None
+    return frame.with_columns(pl.all().cast(pl.String))
+
+
+def read_parquet_text(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as error:
+        raise FileRejected(
+            "unreadable", f"not a readable Parquet file: {first_line(error)}"
+        ) from None
+    return frame.with_columns(pl.all().cast(pl.String))
+
+
+def read_delivery(path: Path) -> tuple[pl.DataFrame, str]:
+    """Read any delivered file as all-text columns; returns the frame and its encoding/format."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame, encoding = read_csv_text(path)
+    elif suffix == ".xlsx":
+        frame, encoding = read_xlsx_text(path), "xlsx"
+    elif suffix == ".parquet":
+        frame, encoding = read_parquet_text(path), "parquet"
+    else:
+        raise FileRejected("format", f"unsupported file type {suffix!r} (csv, xlsx, parquet)")
+    frame = frame.rename({column: column.strip() for column in frame.columns})
+    if frame.height == 0:
+        raise FileRejected("empty", "the file has a header but no rows")
+    return frame, encoding
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

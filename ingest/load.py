@@ -1,0 +1,352 @@
+"""Loading a feed's delivered files into the warehouse: raw rows, quarantine and the audit trail."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingest.feeds import FeedSpec, FileName
+from ingest.files import FileRejected, read_delivery, sha256_of
+from ingest.reference import ReferenceData
+
+AUDIT_DDL = """
+create schema if not exists audit;
+create schema if not exists raw;
+create table if not exists audit.file_deliveries (
+    path varchar not null,          -- relative to the landing zone
+    sha256 varchar not null,
+    feed varchar not null,
+    period varchar,
+    report_type varchar,
+    status varchar not null,        -- loaded | rejected | duplicate | superseded
+    rows_loaded bigint not null default 0,
+    rows_quarantined bigint not null default 0,
+    reason varchar,
+    encoding varchar,
+    superseded_by varchar,
+    archived_as varchar,
+    received_at timestamp not null
+);
+create table if not exists audit.quarantined_rows (
+    feed varchar not null,
+    file varchar not null,
+    sha256 varchar not null,
+    line_number bigint not null,
+    "column" varchar not null,
+    rule varchar not null,
+    raw_row json not null
+);
+"""
+
+DATA_ROW_OFFSET = 2  # header is line 1, the first data row line 2
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    sha256: str
+    status: str
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class FeedLoadReport:
+    feed: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(outcome.rows_loaded for outcome in self.outcomes)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(outcome.rows_quarantined for outcome in self.outcomes)
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(AUDIT_DDL)
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
+    columns = ",\n    ".join(f'"{column}" varchar' for column in spec.columns)
+    con.execute(
+        f"""create table if not exists raw.{spec.table} (
+    {columns},
+    _sha256 varchar not null,
+    _line_number bigint not null,
+    _is_superseded boolean not null default false
+)"""
+    )
+
+
+def delivered_files(landing_dir: Path, spec: FeedSpec) -> Iterator[Path]:
+    folder = landing_dir / spec.feed
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            yield path
+
+
+def load_feed(
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    reference: ReferenceData,
+    *,
+    landing_dir: Path,
+    archive_dir: Path,
+    rejected_dir: Path,
+) -> FeedLoadReport:
+    """Load every file of the feed not seen before. Safe to call again: nothing loads twice."""
+    ensure_schemas(con)
+    ensure_raw_table(con, spec)
+    report = FeedLoadReport(spec.feed)
+    for path in delivered_files(landing_dir, spec):
+        outcome = load_file(
+            con,
+            spec,
+            reference,
+            path,
+            landing_dir=landing_dir,
+            archive_dir=archive_dir,
+            rejected_dir=rejected_dir,
+        )
+        if outcome is not None:
+            report.outcomes.append(outcome)
+    return report
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    reference: ReferenceData,
+    path: Path,
+    *,
+    landing_dir: Path,
+    archive_dir: Path,
+    rejected_dir: Path,
+) -> FileOutcome | None:
+    """Load one delivered file; returns None when this exact file was already recorded."""
+    relative = path.relative_to(landing_dir).as_posix()
+    sha256 = sha256_of(path)
+    seen = con.execute(
+        "select path, status from audit.file_deliveries where sha256 = ? order by received_at",
+        [sha256],
+    ).fetchall()
+    if any(seen_path == relative for seen_path, _status in seen):
+        return None
+    now = datetime.now(UTC).replace(tzinfo=None)
+    name = spec.parse_name(path.name)
+    if seen:
+        first_path = seen[0][0]
+        outcome = FileOutcome(relative, sha256, "duplicate", reason=f"same bytes as {first_path}")
+        _record(con, spec, outcome, name, None, now)
+        return outcome
+    try:
+        if name is None:
+            raise FileRejected(
+                "file_name",
+                f"the name {path.name!r} does not follow <period>[_<report_type>].<ext> "
+                f"({spec.name_pattern.pattern})",
+            )
+        frame, encoding = read_delivery(path)
+        _check_columns(frame, spec)
+    except FileRejected as rejection:
+        outcome = FileOutcome(relative, sha256, "rejected", reason=str(rejection))
+        _reject(path, relative, rejection, rejected_dir)
+        _record(con, spec, outcome, name, None, now)
+        return outcome
+
+    frame = frame.select(spec.columns)
+    violations = find_violations(frame, spec, name, reference)
+    bad_lines = set(violations["line_number"].to_list()) if violations.height else set()
+    valid = (
+        frame.with_row_index("_row")
+        .with_columns((pl.col("_row") + DATA_ROW_OFFSET).cast(pl.Int64).alias("_line_number"))
+        .filter(~pl.col("_line_number").is_in(list(bad_lines)))
+        .drop("_row")
+        .with_columns(pl.lit(sha256).alias("_sha256"))
+    )
+    archived = archive_dir / spec.feed / f"{sha256}{path.suffix.lower()}"
+    archived.parent.mkdir(parents=True, exist_ok=True)
+    if not archived.exists():
+        shutil.copy2(path, archived)
+    outcome = FileOutcome(
+        relative,
+        sha256,
+        "loaded",
+        rows_loaded=valid.height,
+        rows_quarantined=len(bad_lines),
+    )
+    con.execute("begin transaction")
+    try:
+        con.register("incoming_rows", valid.select(*spec.columns, "_sha256", "_line_number"))
+        con.execute(f"insert into raw.{spec.table} by name select * from incoming_rows")
+        con.unregister("incoming_rows")
+        if violations.height:
+            con.register("incoming_violations", violations)
+            con.execute(
+                "insert into audit.quarantined_rows by name select ? as feed, ? as file, "
+                '? as sha256, line_number, "column", rule, raw_row from incoming_violations',
+                [spec.feed, relative, sha256],
+            )
+            con.unregister("incoming_violations")
+        _supersede_earlier(con, spec, name, relative)
+        _record(con, spec, outcome, name, encoding, now, archived_as=archived.name)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return outcome
+
+
+def find_violations(
+    frame: pl.DataFrame, spec: FeedSpec, name: FileName, reference: ReferenceData
+) -> pl.DataFrame:
+    """One row per (line, column, rule) broken, with the raw row as JSON."""
+    found: list[pl.DataFrame] = []
+    lines = pl.Series("line_number", range(DATA_ROW_OFFSET, frame.height + DATA_ROW_OFFSET))
+    for rule in spec.rules:
+        broken = rule.check(frame, name, reference).fill_null(False)
+        if broken.any():
+            found.append(
+                pl.DataFrame({"line_number": lines.filter(broken)}).with_columns(
+                    pl.lit(rule.column).alias("column"), pl.lit(rule.rule).alias("rule")
+                )
+            )
+    keyed = frame.select(spec.key).with_columns(lines)
+    duplicated = keyed.filter(pl.struct(spec.key).is_duplicated())
+    if duplicated.height:
+        found.append(
+            duplicated.select("line_number").with_columns(
+                pl.lit(",".join(spec.key)).alias("column"), pl.lit("duplicate_key").alias("rule")
+            )
+        )
+    if not found:
+        return pl.DataFrame(
+            schema={
+                "line_number": pl.Int64,
+                "column": pl.String,
+                "rule": pl.String,
+                "raw_row": pl.String,
+            }
+        )
+    violations = pl.concat(found).with_columns(pl.col("line_number").cast(pl.Int64))
+    raw_rows = frame.with_columns(lines.cast(pl.Int64)).select(
+        "line_number",
+        pl.struct(spec.columns).struct.json_encode().alias("raw_row"),
+    )
+    return (
+        violations.join(raw_rows, on="line_number", how="left")
+        .unique(["line_number", "column", "rule"])
+        .sort("line_number", "rule")
+    )
+
+
+def _check_columns(frame: pl.DataFrame, spec: FeedSpec) -> None:
+    present = set(frame.columns)
+    missing = [c for c in spec.columns if c not in present and c not in spec.optional_columns]
+    unexpected = [c for c in frame.columns if c not in spec.columns]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unexpected:
+            parts.append(f"unexpected column(s) {', '.join(unexpected)}")
+        raise FileRejected("columns", "; ".join(parts) + f" (expected {', '.join(spec.columns)})")
+    for column in spec.optional_columns:
+        if column not in present:
+            frame.insert_column(len(frame.columns), pl.lit(None, pl.String).alias(column))
+
+
+def _reject(path: Path, relative: str, rejection: FileRejected, rejected_dir: Path) -> None:
+    target = rejected_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(path, target)
+    target.with_name(target.name + ".reason.txt").write_text(
+        f"{relative}: rejected ({rejection.rule}): {rejection.reason}\n", encoding="utf-8"
+    )
+
+
+def _supersede_earlier(
+    con: duckdb.DuckDBPyConnection, spec: FeedSpec, name: FileName | None, relative: str
+) -> None:
+    """Mark the earlier delivery of the same feed, period and report type as a vintage."""
+    if name is None:
+        return
+    earlier = [
+        sha256
+        for (sha256,) in con.execute(
+            """update audit.file_deliveries set status = 'superseded', superseded_by = ?
+            where feed = ? and period = ? and report_type is not distinct from ?
+              and status = 'loaded'
+            returning sha256""",
+            [relative, spec.feed, name.period, name.report_type],
+        ).fetchall()
+    ]
+    if earlier:
+        con.execute(
+            f"update raw.{spec.table} set _is_superseded = true where _sha256 in "
+            f"(select unnest(?::varchar[]))",
+            [earlier],
+        )
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    outcome: FileOutcome,
+    name: FileName | None,
+    encoding: str | None,
+    received_at: datetime,
+    archived_as: str | None = None,
+) -> None:
+    con.execute(
+        """insert into audit.file_deliveries
+        (path, sha256, feed, period, report_type, status, rows_loaded, rows_quarantined, reason,
+         encoding, archived_as, received_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            outcome.path,
+            outcome.sha256,
+            spec.feed,
+            name.period if name else None,
+            name.report_type if name else None,
+            outcome.status,
+            outcome.rows_loaded,
+            outcome.rows_quarantined,
+            outcome.reason,
+            encoding,
+            archived_as,
+            received_at,
+        ],
+    )
+
+
+def summarise(report: FeedLoadReport) -> dict[str, object]:
+    return {
+        "files_loaded": report.count("loaded"),
+        "files_rejected": report.count("rejected"),
+        "files_duplicate": report.count("duplicate"),
+        "rows_loaded": report.rows_loaded,
+        "rows_quarantined": report.rows_quarantined,
+        "files": json.dumps(
+            [
+                {"path": o.path, "sha256": o.sha256, "status": o.status, "reason": o.reason}
+                for o in report.outcomes
+            ],
+            ensure_ascii=False,
+        ),
+    }

@@ -1,0 +1,1 @@
+"""The Dagster code location of the platform: definitions, assets, resources and the CLI."""

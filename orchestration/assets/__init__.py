@@ -1,0 +1,1 @@
+"""Dagster assets and checks of the platform, one module per layer."""

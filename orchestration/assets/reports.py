@@ -1,0 +1,41 @@
+"""The report site asset: Evidence-style pages rendered over the published release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from reports.site import build_site, published_views_connection
+
+from orchestration.resources import PlatformPaths
+from orchestration.settings import REPORT_PAGES_DIR
+
+
+def build_report_asset(published_asset_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="report_site",
+        deps=published_asset_keys,
+        group_name="reports",
+        kinds={"html"},
+        description="Static report site (var/site/) built from reports/pages/ over the published "
+        "Parquet release, never the live warehouse.",
+    )
+    def report_site(
+        context: dg.AssetExecutionContext, paths: PlatformPaths
+    ) -> dg.MaterializeResult:
+        published = Path(paths.published_dir)
+        result = build_site(
+            REPORT_PAGES_DIR,
+            Path(paths.site_dir),
+            connection_factory=lambda: published_views_connection(published),
+        )
+        for warning in result.warnings:
+            context.log.warning(warning)
+        return dg.MaterializeResult(
+            metadata={
+                "pages": len(result.pages),
+                "index": dg.MetadataValue.path(str(Path(paths.site_dir) / "index.html")),
+            }
+        )
+
+    return report_site

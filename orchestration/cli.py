@@ -1,0 +1,164 @@
+"""The `emissions` command: sample, run, ui, demo and report, on the configured EMISSIONS_HOME."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from orchestration.settings import ENVIRONMENT, REPO_ROOT, Settings, SettingsError
+
+
+def _years(text: str) -> tuple[int, int]:
+    try:
+        first, _, last = text.partition("-")
+        first_year, last_year = int(first), int(last or first)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not YEAR or FIRST-LAST") from None
+    if last_year < first_year:
+        raise argparse.ArgumentTypeError(f"{text!r}: the last year is before the first")
+    return first_year, last_year
+
+
+def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.sample import generate_landing_zone
+
+    first_year, last_year = args.years or (settings.first_year, settings.last_year)
+    out = Path(args.out).resolve() if args.out else settings.landing_dir
+    started = time.perf_counter()
+    summary = generate_landing_zone(
+        out,
+        first_year=first_year,
+        last_year=last_year,
+        scale=args.scale or settings.sample_scale,
+        seed=settings.sample_seed if args.seed is None else args.seed,
+        progress=sys.stderr.isatty(),
+    )
+    files = sum(summary.files.values())
+    print(f"sample landing zone: {out}")
+    print(f"  {files} files in {len(summary.files)} feeds, {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.runner import materialise_everything
+
+    outcome = materialise_everything(settings, selection=args.select)
+    for line in outcome.failure_lines:
+        print(f"FAILED {line}", file=sys.stderr)
+    print(outcome.summary_line())
+    return 0 if outcome.success else 1
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.instance import ensure_instance
+
+    ensure_instance(settings.dagster_home)
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml")]
+    command += ["--host", "127.0.0.1", "--port", str(args.port)]
+    print(f"Dagster UI on http://127.0.0.1:{args.port} (home {settings.home}); Ctrl-C stops it.")
+    env = {**os.environ, **settings.as_env()}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.call(command, cwd=REPO_ROOT, env=env)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.runner import materialise_everything, province_summary
+
+    if not any(settings.landing_dir.rglob("*.*")) if settings.landing_dir.exists() else True:
+        cmd_sample(argparse.Namespace(out=None, years=None, scale=None, seed=None), settings)
+    outcome = materialise_everything(settings)
+    for line in outcome.failure_lines:
+        print(f"FAILED {line}", file=sys.stderr)
+    print(outcome.summary_line())
+    if not outcome.success:
+        return 1
+    print()
+    print(f"warehouse (DuckDB):   {settings.warehouse_path}")
+    print(f"published extracts:   {settings.published_dir}")
+    print(f"report site:          {settings.site_dir / 'index.html'}")
+    print(f"Dagster UI:           {sys.argv[0]} ui   (home {settings.dagster_home})")
+    print()
+    print(province_summary(settings))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from reports.serve import serve
+    from reports.site import build_site, published_views_connection
+
+    from orchestration.settings import REPORT_PAGES_DIR
+
+    result = build_site(
+        REPORT_PAGES_DIR,
+        settings.site_dir,
+        connection_factory=lambda: published_views_connection(settings.published_dir),
+    )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{len(result.pages)} page(s) written to {settings.site_dir}")
+    if args.serve:
+        serve(settings.site_dir, host="127.0.0.1", port=args.port)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    table = "\n".join(f"  {name:<24} default {d}" for name, (_f, d, _m) in ENVIRONMENT.items())
+    root = argparse.ArgumentParser(
+        prog="emissions",
+        description="Shanxi carbon-emission statistics platform: ingest, account, check, "
+        "publish and report.",
+        epilog="Configuration (environment variables):\n" + table,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sample = commands.add_parser("sample", help="write a generated sample landing zone")
+    sample.add_argument("--out", help="landing zone to write (default $EMISSIONS_LANDING)")
+    sample.add_argument("--years", type=_years, help="FIRST-LAST, e.g. 2015-2025")
+    sample.add_argument("--scale", type=int, help="size factor; 1 is small and fast")
+    sample.add_argument("--seed", type=int, help="random seed (same seed, same files)")
+    sample.set_defaults(handler=cmd_sample)
+
+    run = commands.add_parser(
+        "run",
+        help="materialise every asset headless; non-zero exit if a step or blocking check fails",
+    )
+    run.add_argument(
+        "--select", help="Dagster asset selection, e.g. 'raw_stats__energy_consumption+'"
+    )
+    run.set_defaults(handler=cmd_run)
+
+    ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=cmd_ui)
+
+    demo = commands.add_parser(
+        "demo", help="write a sample landing zone if there is none, run everything, summarise"
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    report = commands.add_parser("report", help="build the report site from the published release")
+    report.add_argument("--serve", action="store_true", help="then serve it on 127.0.0.1")
+    report.add_argument("--port", type=int, default=8000)
+    report.set_defaults(handler=cmd_report)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"emissions: configuration error: {error}", file=sys.stderr)
+        return 2
+    settings.ensure_dirs()
+    return args.handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

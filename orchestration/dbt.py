@@ -1,0 +1,119 @@
+"""The dbt project as Dagster assets: manifest preparation, the key translator, the build step."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.resources import WAREHOUSE_POOL
+from orchestration.settings import DBT_PROJECT_DIR
+
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+MANIFEST_INPUTS = ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def newest_input_mtime(project_dir: Path = DBT_PROJECT_DIR) -> float:
+    newest = 0.0
+    for name in MANIFEST_INPUTS:
+        path = project_dir / name
+        candidates = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        for candidate in candidates:
+            if candidate.is_file():
+                newest = max(newest, candidate.stat().st_mtime)
+    return newest
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Run ``dbt parse`` when the manifest is missing or older than any dbt source file."""
+    manifest = project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= newest_input_mtime(project.project_dir):
+        return manifest
+    completed = subprocess.run(
+        [str(DBT_EXECUTABLE), "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
+        cwd=project.project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(
+            "dbt parse failed in dbt_project/:\n" + (completed.stdout + completed.stderr).strip()
+        )
+    manifest.touch()
+    return manifest
+
+
+LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+
+
+class EmissionsDbtTranslator(DagsterDbtTranslator):
+    """Keys are the dbt names (``stg_…``, ``out_…``); a source ``raw.x`` is the ingest asset
+    ``raw_x``, so the lineage is one graph from the landing zone to the reports."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(
+                key=dg.AssetKey(f"{props['source_name']}_{props['name']}")
+            )
+        if props["resource_type"] == "seed":
+            group = "reference"
+        else:
+            folder = Path(props.get("original_file_path", "")).parts[1:2]
+            group = LAYER_GROUPS.get(folder[0] if folder else "", "dbt")
+        return spec.replace_attributes(key=dg.AssetKey(props["name"]), group_name=group)
+
+
+TRANSLATOR = EmissionsDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=False)
+)
+
+
+def dbt_build_args(factor_set: str, first_year: int, last_year: int) -> list[str]:
+    """The dbt command of a run; kept pure so it is unit-tested."""
+    variables = {"factor_set": factor_set, "first_year": first_year, "last_year": last_year}
+    return ["build", "--vars", json.dumps(variables, sort_keys=True)]
+
+
+def build_dbt_assets(manifest: Path, dbt_vars: Sequence[object]) -> dg.AssetsDefinition:
+    factor_set, first_year, last_year = dbt_vars
+
+    @dbt_assets(
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=TRANSLATOR,
+        pool=WAREHOUSE_POOL,
+        name="dbt_emission_models",
+    )
+    def dbt_emission_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """Seeds, staging, intermediate and mart models of dbt_project/, with their dbt tests."""
+        args = dbt_build_args(str(factor_set), int(first_year), int(last_year))
+        yield from dbt.cli(args, context=context).stream()
+
+    return dbt_emission_models
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=str(DBT_EXECUTABLE),
+    )

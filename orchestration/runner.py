@@ -1,0 +1,119 @@
+"""Headless materialisation on the configured home, and the one-line reasons of what failed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.settings import Settings
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    steps_succeeded: int
+    steps_failed: int
+    steps_skipped: int
+    failure_lines: list[str] = field(default_factory=list)
+
+    def summary_line(self) -> str:
+        state = "succeeded" if self.success else "FAILED"
+        return (
+            f"run {self.run_id} {state}: {self.steps_succeeded} step(s) ok, "
+            f"{self.steps_failed} failed, {self.steps_skipped} skipped"
+        )
+
+
+def failure_lines(events: list[dg.DagsterEvent]) -> list[str]:
+    """One line per failed step, per failed blocking check, per failed expectation."""
+    lines: list[str] = []
+    for event in events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            message = error.message.strip().splitlines()[0] if error else "failed"
+            cause = error.cause if error else None
+            while cause is not None and cause.cause is not None:
+                cause = cause.cause
+            if cause is not None and cause.message.strip():
+                message += f" ({cause.message.strip().splitlines()[0]})"
+            lines.append(f"step {event.step_key}: {message}")
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+                continue
+            check = f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            failed = evaluation.metadata.get("failed_expectations")
+            if failed is not None and failed.value:
+                for item in failed.value:
+                    where = f" on {item['column']}" if item.get("column") else ""
+                    detail = []
+                    if item.get("unexpected_count"):
+                        detail.append(f"{item['unexpected_count']} unexpected row(s)")
+                    if item.get("observed") is not None:
+                        detail.append(f"observed {str(item['observed'])[:120]}")
+                    lines.append(
+                        f"{check}: {item['expectation']}{where}"
+                        + (f": {'; '.join(detail)}" if detail else "")
+                    )
+            else:
+                description = (evaluation.description or "failed").strip().splitlines()[0]
+                lines.append(f"{check}: {description}")
+    return lines
+
+
+def materialise_everything(settings: Settings, selection: str | None = None) -> RunOutcome:
+    """Run every asset (or a selection) in-process on the Dagster instance of the home."""
+    from orchestration.definitions import ALL_ASSETS_JOB, build_defs
+    from orchestration.instance import ensure_instance
+
+    settings.ensure_dirs()
+    ensure_instance(settings.dagster_home)
+    settings.export()
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    defs = build_defs(settings)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        if selection:
+            job = dg.define_asset_job("selected_assets", selection=selection)
+            defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
+            job_def = defs.resolve_job_def("selected_assets")
+        else:
+            job_def = defs.resolve_job_def(ALL_ASSETS_JOB)
+        result = job_def.execute_in_process(instance=instance, raise_on_error=False)
+        events = result.all_events
+    succeeded = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SUCCESS)
+    failed = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    skipped = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SKIPPED)
+    lines = failure_lines(events)
+    check_failed = any(line.startswith("check ") for line in lines)
+    return RunOutcome(
+        run_id=result.run_id,
+        success=result.success and not check_failed and failed == 0,
+        steps_succeeded=succeeded,
+        steps_failed=failed,
+        steps_skipped=skipped,
+        failure_lines=lines,
+    )
+
+
+def province_summary(settings: Settings) -> str:
+    """Province totals by year, from the published extract (what departments see)."""
+    import duckdb
+
+    table = settings.published_dir / "emissions_by_city"
+    if not table.exists():
+        return "no published emissions_by_city yet"
+    con = duckdb.connect()
+    rows = con.execute(
+        f"""select year, any_value(report_type) as report_type,
+                   sum(energy_tco2) / 1e6 as energy_mt
+            from read_parquet('{table}/**/*.parquet', hive_partitioning = true)
+            group by year order by year"""
+    ).fetchall()
+    lines = ["Shanxi province, CO2 from fuel combustion (Mt, from published/emissions_by_city):"]
+    lines += [f"  {year}  {energy:8.1f}  {report_type}" for year, report_type, energy in rows]
+    return "\n".join(lines)

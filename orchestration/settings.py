@@ -1,0 +1,145 @@
+"""The platform's one settings object: every path and knob, read from environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+REPORT_PAGES_DIR = REPO_ROOT / "reports" / "pages"
+
+FACTOR_SETS = ("provincial_guidelines", "ipcc_2006")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration. Every path is absolute.
+
+    The environment variable behind each field is listed in ``ENVIRONMENT`` and in the
+    README's configuration table.
+    """
+
+    home: Path
+    landing_dir: Path
+    warehouse_path: Path
+    published_dir: Path
+    site_dir: Path
+    dagster_home: Path
+    factor_set: str
+    keep_releases: int
+    first_year: int
+    last_year: int
+    sample_seed: int
+    sample_scale: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+        env = os.environ if env is None else env
+        cwd = Path.cwd() if cwd is None else cwd
+
+        def path(name: str, default: Path) -> Path:
+            raw = env.get(name, "").strip()
+            chosen = Path(raw).expanduser() if raw else default
+            return (chosen if chosen.is_absolute() else cwd / chosen).resolve()
+
+        def integer(name: str, default: int, minimum: int) -> int:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r} is not an integer") from None
+            if value < minimum:
+                raise SettingsError(f"{name}={value} must be at least {minimum}")
+            return value
+
+        home = path("EMISSIONS_HOME", Path("var"))
+        factor_set = env.get("EMISSIONS_FACTOR_SET", "").strip() or FACTOR_SETS[0]
+        if factor_set not in FACTOR_SETS:
+            raise SettingsError(
+                f"EMISSIONS_FACTOR_SET={factor_set!r} is not one of {', '.join(FACTOR_SETS)}"
+            )
+        first_year = integer("EMISSIONS_FIRST_YEAR", 2015, 1990)
+        last_year = integer("EMISSIONS_LAST_YEAR", 2025, 1990)
+        if last_year < first_year:
+            raise SettingsError(
+                f"EMISSIONS_LAST_YEAR={last_year} is before EMISSIONS_FIRST_YEAR={first_year}"
+            )
+        return cls(
+            home=home,
+            landing_dir=path("EMISSIONS_LANDING", home / "landing"),
+            warehouse_path=path("EMISSIONS_WAREHOUSE", home / "warehouse.duckdb"),
+            published_dir=path("EMISSIONS_PUBLISHED", home / "published"),
+            site_dir=path("EMISSIONS_SITE", home / "site"),
+            dagster_home=path("DAGSTER_HOME", home / "dagster"),
+            factor_set=factor_set,
+            keep_releases=integer("EMISSIONS_KEEP_RELEASES", 5, 1),
+            first_year=first_year,
+            last_year=last_year,
+            sample_seed=integer("EMISSIONS_SAMPLE_SEED", 42, 0),
+            sample_scale=integer("EMISSIONS_SAMPLE_SCALE", 1, 1),
+        )
+
+    def as_env(self) -> dict[str, str]:
+        """The environment that makes every process (Dagster, dbt, readers) see these values."""
+        return {
+            variable: str(getattr(self, field))
+            for variable, (field, _default, _meaning) in ENVIRONMENT.items()
+        }
+
+    def export(self) -> None:
+        """Write the resolved values back into ``os.environ`` so dbt's ``env_var()`` sees them."""
+        os.environ.update(self.as_env())
+
+    def ensure_dirs(self) -> None:
+        for directory in (
+            self.home,
+            self.landing_dir,
+            self.warehouse_path.parent,
+            self.published_dir,
+            self.dagster_home,
+        ):
+            directory.mkdir(parents=True, exist_ok=True)
+
+
+# variable -> (Settings field, default, meaning). The README's table is written from this.
+ENVIRONMENT: dict[str, tuple[str, str, str]] = {
+    "EMISSIONS_HOME": ("home", "./var", "Root of everything the platform writes."),
+    "EMISSIONS_LANDING": ("landing_dir", "$EMISSIONS_HOME/landing", "The landing zone."),
+    "EMISSIONS_WAREHOUSE": (
+        "warehouse_path",
+        "$EMISSIONS_HOME/warehouse.duckdb",
+        "The DuckDB warehouse (also read by dbt's profiles.yml).",
+    ),
+    "EMISSIONS_PUBLISHED": (
+        "published_dir",
+        "$EMISSIONS_HOME/published",
+        "Published Parquet extracts, one folder per table.",
+    ),
+    "EMISSIONS_SITE": ("site_dir", "$EMISSIONS_HOME/site", "The rendered report site."),
+    "DAGSTER_HOME": ("dagster_home", "$EMISSIONS_HOME/dagster", "The Dagster instance."),
+    "EMISSIONS_FACTOR_SET": (
+        "factor_set",
+        "provincial_guidelines",
+        "Emission factor set: provincial_guidelines or ipcc_2006.",
+    ),
+    "EMISSIONS_KEEP_RELEASES": (
+        "keep_releases",
+        "5",
+        "Published releases kept per table (older ones are pruned).",
+    ),
+    "EMISSIONS_FIRST_YEAR": ("first_year", "2015", "First year of the sample and the marts."),
+    "EMISSIONS_LAST_YEAR": ("last_year", "2025", "Last year of the sample and the marts."),
+    "EMISSIONS_SAMPLE_SEED": ("sample_seed", "42", "Seed of the generated sample landing zone."),
+    "EMISSIONS_SAMPLE_SCALE": ("sample_scale", "1", "Scale of the generated sample."),
+}
+
+assert {field for field, _d, _m in ENVIRONMENT.values()} == {f.name for f in fields(Settings)}

@@ -1,0 +1,1 @@
+"""Quality gates (Great Expectations suites) and the write–audit–publish of indicator tables."""
