@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -82,12 +83,24 @@ def read_csv_text(path: Path) -> tuple[pl.DataFrame, str]:
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")),
             infer_schema=False,
-            missing_utf8_is_empty_string=False,
             truncate_ragged_lines=False,
         )
     except pl.exceptions.ComputeError as error:
-        raise FileRejected("unreadable", f"not a well-formed CSV: {first_line(error)}") from None
+        raise FileRejected("unreadable", _ragged_line(text) or first_line(error)) from None
     return frame, decoded.encoding
+
+
+def _ragged_line(text: str) -> str | None:
+    """Name the first line whose field count differs from the header's."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    for line_number, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            return (
+                f"not a well-formed CSV: line {line_number} has {len(row)} fields, "
+                f"the header {len(header)}"
+            )
+    return None
 
 
 def read_xlsx_text(path: Path) -> pl.DataFrame:

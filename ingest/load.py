@@ -95,8 +95,9 @@ def delivered_files(landing_dir: Path, spec: FeedSpec) -> Iterator[Path]:
     folder = landing_dir / spec.feed
     if not folder.is_dir():
         return
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.name.startswith("."):
+    # Deliveries may come in sub-folders (batches); a file is identified by its path.
+    for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
+        if path.is_file() and not any(part.startswith(".") for part in path.parts):
             yield path
 
 
@@ -226,7 +227,9 @@ def find_violations(
                     pl.lit(rule.column).alias("column"), pl.lit(rule.rule).alias("rule")
                 )
             )
-    keyed = frame.select(spec.key).with_columns(lines)
+    # Duplicate keys among the rows that pass every other rule: none of them can be trusted.
+    flagged = pl.concat(found)["line_number"] if found else pl.Series([], dtype=pl.Int64)
+    keyed = frame.select(spec.key).with_columns(lines).filter(~pl.col("line_number").is_in(flagged))
     duplicated = keyed.filter(pl.struct(spec.key).is_duplicated())
     if duplicated.height:
         found.append(

@@ -1,7 +1,5 @@
 """The dbt project as Dagster assets: manifest preparation, the key translator, the build step."""
 
-from __future__ import annotations
-
 import json
 import subprocess
 import sys

@@ -25,7 +25,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     report = build_report_asset([asset.key for asset in publish_assets])
     everything = dg.define_asset_job(
         ALL_ASSETS_JOB,
-        selection=dg.AssetSelection.all(include_sources=False),
+        selection=dg.AssetSelection.all(),
         description="Ingest every feed, build the dbt models, check, publish and render reports.",
     )
     return dg.Definitions(

@@ -1,7 +1,5 @@
 """Dagster resources: the DuckDB warehouse (one writer at a time) and the platform settings."""
 
-from __future__ import annotations
-
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager

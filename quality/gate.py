@@ -76,11 +76,15 @@ class GateResult:
 
 
 def resolve_kwargs(kwargs: dict[str, Any], run_query) -> dict[str, Any]:
-    """``{query: "select …"}`` values become the query's first column (a list)."""
+    """``{query: "select …"}`` becomes the query's first column (a list), ``{scalar: "select …"}``
+    its first value; anything else is taken as written."""
     resolved = {}
     for key, value in kwargs.items():
         if isinstance(value, dict) and set(value) == {"query"}:
             resolved[key] = [row[0] for row in run_query(value["query"])]
+        elif isinstance(value, dict) and set(value) == {"scalar"}:
+            rows = run_query(value["scalar"])
+            resolved[key] = rows[0][0] if rows else None
         else:
             resolved[key] = value
     return resolved

@@ -1,7 +1,5 @@
 """Ingest assets: one per landing-zone feed, loading each delivered file once into ``raw``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

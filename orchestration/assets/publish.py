@@ -1,7 +1,5 @@
 """Quality gates as blocking asset checks on the marts, and the publish assets they guard."""
 
-from __future__ import annotations
-
 import json
 from datetime import UTC, datetime
 from pathlib import Path

@@ -1,11 +1,8 @@
 """The report site asset: Evidence-style pages rendered over the published release."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
-from reports.site import build_site, published_views_connection
 
 from orchestration.resources import PlatformPaths
 from orchestration.settings import REPORT_PAGES_DIR
@@ -23,6 +20,8 @@ def build_report_asset(published_asset_keys: list[dg.AssetKey]) -> dg.AssetsDefi
     def report_site(
         context: dg.AssetExecutionContext, paths: PlatformPaths
     ) -> dg.MaterializeResult:
+        from reports.site import build_site, published_views_connection
+
         published = Path(paths.published_dir)
         result = build_site(
             REPORT_PAGES_DIR,

@@ -1,0 +1,64 @@
+"""The code location loads, validates, and is one connected graph from ingest to report."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+
+from orchestration.dbt import dbt_build_args
+from orchestration.definitions import ALL_ASSETS_JOB, build_defs
+from orchestration.resources import WAREHOUSE_POOL
+
+
+def test_dbt_build_args_pass_the_settings_as_vars():
+    args = dbt_build_args("ipcc_2006", 2016, 2024)
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {"factor_set": "ipcc_2006", "first_year": 2016, "last_year": 2024}
+
+
+def test_definitions_load_and_validate(home):
+    defs = build_defs(home)
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def(ALL_ASSETS_JOB) is not None
+
+
+def test_one_connected_graph_from_ingest_to_report(home):
+    graph = build_defs(home).resolve_asset_graph()
+    key = dg.AssetKey
+
+    def upstream(of: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(key(of)).parent_keys}
+
+    assert "raw_stats__energy_consumption" in upstream("stg_stats__energy_consumption")
+    assert "stg_stats__energy_consumption" in upstream("int_energy__annual_consumption")
+    assert "out_emissions__by_city" in upstream("published_emissions_by_city")
+    assert "published_emissions_by_city" in upstream("report_site")
+    # no dangling source: every raw source of dbt is an ingest asset we materialise
+    materialisable = {k.to_user_string() for k in graph.materializable_asset_keys}
+    assert {k.to_user_string() for k in graph.get_all_asset_keys()} == materialisable
+
+
+def test_gate_is_a_blocking_check_on_the_mart(home):
+    graph = build_defs(home).resolve_asset_graph()
+    checks = {
+        check_key.name: graph.get_check_spec(check_key)
+        for check_key in graph.asset_check_keys
+        if check_key.asset_key == dg.AssetKey("out_emissions__by_city")
+    }
+    assert checks["gx_emissions_by_city"].blocking
+    # dbt's own tests of the mart are asset checks too
+    assert any(name.startswith("unique_combination") for name in checks)
+
+
+def test_every_warehouse_writer_is_in_the_single_slot_pool(home):
+    defs = build_defs(home)
+    graph = defs.resolve_asset_graph()
+    writers = [
+        "raw_stats__energy_consumption",
+        "out_emissions__by_city",
+        "published_emissions_by_city",
+    ]
+    for name in writers:
+        node = graph.get(dg.AssetKey(name))
+        assert node.pools == {WAREHOUSE_POOL}, name
