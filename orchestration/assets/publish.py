@@ -50,7 +50,7 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
             con.execute(
                 "insert into audit.quality_results values (?, ?, ?, ?, ?, ?)",
                 [
-                    context.run_id,
+                    context.run.run_id,
                     suite.name,
                     suite.model,
                     result.success,
