@@ -135,7 +135,144 @@ def unit_allowed_for_energy(unit_column: str, energy_column: str) -> RowRule:
     return RowRule(unit_column, "unit_not_allowed", check)
 
 
-YEAR_OR_MONTH = r"(?P<period>\d{4}(?:-(?:0[1-9]|1[0-2]))?)_(?P<report_type>annual|quick)"
+def valid_uscc(column: str) -> RowRule:
+    """Unified social credit code with a correct GB 32100-2015 check character."""
+    from ingest.sample.uscc import is_valid_uscc
+
+    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
+        values = df[column].to_list()
+        return pl.Series(
+            [v is not None and v.strip() != "" and not is_valid_uscc(v) for v in values]
+        )
+
+    return RowRule(column, "bad_check_character", check)
+
+
+def iso_date(column: str) -> RowRule:
+    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
+        parsed = pl.col(column).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+        return df.select(~_blank(column) & parsed.is_null()).to_series()
+
+    return RowRule(column, "not_an_iso_date", check)
+
+
+def known_entity(column: str, *, optional: bool) -> RowRule:
+    def check(df: pl.DataFrame, _name: FileName, reference: ReferenceData) -> pl.Series:
+        known = list(reference.entity_ids)
+        return df.select(~_blank(column) & ~pl.col(column).is_in(known)).to_series()
+
+    return RowRule(column, "unknown_entity", check)
+
+
+def open_account(column: str, date_column: str) -> RowRule:
+    """A meter reading must name a known account that is open on the reading's date."""
+
+    def check(df: pl.DataFrame, _name: FileName, reference: ReferenceData) -> pl.Series:
+        accounts = reference.accounts
+        readings = df.select(
+            pl.col(column).alias("account_id"),
+            pl.col(date_column).str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("_d"),
+        )
+        joined = readings.join(accounts, on="account_id", how="left", maintain_order="left")
+        closed = pl.col("closed_on").is_not_null() & (pl.col("_d") > pl.col("closed_on"))
+        not_yet = pl.col("opened_on").is_not_null() & (pl.col("_d") < pl.col("opened_on"))
+        bad = ~_blank("account_id") & (pl.col("_known").is_null() | closed | not_yet)
+        return joined.select(bad.fill_null(False)).to_series()
+
+    return RowRule(column, "unknown_or_closed_account", check)
+
+
+def ccer_within_limit() -> RowRule:
+    """CCER offsets may cover at most 5% of verified emissions."""
+
+    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
+        ccer = pl.col("ccer_offset_tco2").cast(pl.Float64, strict=False)
+        verified = pl.col("verified_emissions_tco2").cast(pl.Float64, strict=False)
+        return df.select((ccer > verified * 0.05 + 1e-9).fill_null(False)).to_series()
+
+    return RowRule("ccer_offset_tco2", "ccer_over_5_percent", check)
+
+
+def coal_consumption_for_coal_plants() -> RowRule:
+    """coal_consumption_tce is required for 煤电 and empty for every other fuel."""
+
+    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
+        is_coal = pl.col("fuel_type") == "煤电"
+        blank = _blank("coal_consumption_tce")
+        return df.select((is_coal & blank) | (~is_coal & ~blank)).to_series()
+
+    return RowRule("coal_consumption_tce", "coal_consumption_only_for_coal", check)
+
+
+def stock_item_only_negative() -> RowRule:
+    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
+        value = pl.col("quantity").cast(pl.Float64, strict=False)
+        return df.select(
+            ((value < 0) & (pl.col("item") != "库存增(-)减(+)量")).fill_null(False)
+        ).to_series()
+
+    return RowRule("quantity", "negative", check)
+
+
+def product_unit() -> RowRule:
+    """Weight cases (重量箱) only for 平板玻璃."""
+
+    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
+        weight_case = pl.col("unit").is_in(["重量箱", "万重量箱"])
+        return df.select(weight_case & (pl.col("product_name") != "平板玻璃")).to_series()
+
+    return RowRule("unit", "unit_not_allowed", check)
+
+
+def name_pattern(
+    period: str,
+    *,
+    prefix: str | None = None,
+    report_type: str = "optional",
+    extensions: tuple[str, ...] = ("csv", "xlsx"),
+) -> re.Pattern[str]:
+    """``[<prefix>_]<period>[_<report_type>].<ext>`` as the contract names deliveries."""
+    head = f"{prefix}_" if prefix else ""
+    kind = r"_(?P<report_type>annual|quick)"
+    tail = {"required": kind, "optional": f"(?:{kind})?", "none": ""}[report_type]
+    extension = "|".join(extensions)
+    return re.compile(f"{head}(?P<period>{period}){tail}\\.(?:{extension})")
+
+
+YEAR = r"\d{4}"
+MONTH = r"\d{4}-(?:0[1-9]|1[0-2])"
+DAY = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+SUPPLY_ITEMS = (
+    "一次能源生产量",
+    "外省(市)调入量",
+    "调出到外省(市)量",
+    "进口量",
+    "出口量",
+    "库存增(-)减(+)量",
+)
+PRODUCTS = (
+    "粗钢",
+    "生铁",
+    "焦炭",
+    "水泥熟料",
+    "水泥",
+    "平板玻璃",
+    "电解铝",
+    "合成氨",
+    "电石",
+    "石灰",
+)
+PRODUCT_UNITS = ("吨", "万吨", "重量箱", "万重量箱")
+ETS_SECTORS = ("power", "steel", "cement", "aluminium")
+CUSTOMER_TYPES = ("大工业", "一般工商业", "居民", "农业")
+FUEL_TYPES = ("煤电", "燃气", "煤层气", "水电", "风电", "光伏", "生物质", "其他")
+GRID_REGIONS = ("全国", "华北", "山西")
+GRID_FACTOR_TYPES = ("average", "fossil", "excluding_market_nonfossil")
+
+
+def _required(*columns: str) -> tuple[RowRule, ...]:
+    return tuple(required(column) for column in columns)
+
 
 ENERGY_CONSUMPTION = FeedSpec(
     feed="stats/energy_consumption",
@@ -151,27 +288,16 @@ ENERGY_CONSUMPTION = FeedSpec(
         "reporting_units",
     ),
     key=("division_code", "industry_code", "energy_name", "use"),
-    name_pattern=re.compile(YEAR_OR_MONTH + r"\.(?:csv|xlsx)"),
+    name_pattern=name_pattern(f"{YEAR}|{MONTH}", report_type="required"),
     formats=("csv", "xlsx"),
     rules=(
-        *(
-            required(c)
-            for c in ("period", "report_type", "division_code", "industry_code", "energy_name")
-        ),
-        required("use"),
-        required("quantity"),
-        required("unit"),
+        *_required("period", "report_type", "division_code", "industry_code", "energy_name"),
+        *_required("use", "quantity", "unit"),
         period_matches_file("period"),
         report_type_matches_file("report_type"),
         in_reference("division_code", "county_codes", "unknown_division"),
         in_reference("industry_code", "industry_codes", "unknown_industry"),
-        RowRule(
-            "energy_name",
-            "unknown_energy",
-            lambda df, _n, ref: df.select(
-                ~_blank("energy_name") & ~pl.col("energy_name").is_in(list(ref.units_by_energy))
-            ).to_series(),
-        ),
+        in_reference("energy_name", "energy_names", "unknown_energy"),
         one_of("use", ENERGY_USES, "unknown_use"),
         number("quantity"),
         unit_allowed_for_energy("unit", "energy_name"),
@@ -179,4 +305,248 @@ ENERGY_CONSUMPTION = FeedSpec(
     ),
 )
 
-FEEDS: dict[str, FeedSpec] = {spec.feed: spec for spec in (ENERGY_CONSUMPTION,)}
+ENERGY_SUPPLY = FeedSpec(
+    feed="stats/energy_supply",
+    columns=("period", "report_type", "division_code", "energy_name", "item", "quantity", "unit"),
+    key=("division_code", "energy_name", "item"),
+    name_pattern=name_pattern(YEAR),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("period", "report_type", "division_code", "energy_name", "item"),
+        *_required("quantity", "unit"),
+        period_matches_file("period"),
+        report_type_matches_file("report_type"),
+        one_of("report_type", REPORT_TYPES, "unknown_report_type"),
+        in_reference("division_code", "province_and_city_codes", "unknown_division"),
+        in_reference("energy_name", "energy_names", "unknown_energy"),
+        one_of("item", SUPPLY_ITEMS, "unknown_item"),
+        number("quantity", minimum=None),
+        stock_item_only_negative(),
+        unit_allowed_for_energy("unit", "energy_name"),
+    ),
+)
+
+GDP = FeedSpec(
+    feed="stats/gdp",
+    columns=(
+        "period",
+        "report_type",
+        "division_code",
+        "gdp_100m_yuan",
+        "real_growth_pct",
+        "secondary_industry_100m_yuan",
+    ),
+    key=("division_code",),
+    name_pattern=name_pattern(YEAR),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("period", "report_type", "division_code", "gdp_100m_yuan", "real_growth_pct"),
+        period_matches_file("period"),
+        report_type_matches_file("report_type"),
+        one_of("report_type", REPORT_TYPES, "unknown_report_type"),
+        in_reference("division_code", "division_codes", "unknown_division"),
+        number("gdp_100m_yuan", minimum=1e-9),
+        number("real_growth_pct", minimum=None),
+        number("secondary_industry_100m_yuan"),
+    ),
+)
+
+POPULATION = FeedSpec(
+    feed="stats/population",
+    columns=("year", "division_code", "resident_population_10k"),
+    key=("division_code",),
+    name_pattern=name_pattern(YEAR),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("year", "division_code", "resident_population_10k"),
+        period_matches_file("year"),
+        in_reference("division_code", "division_codes", "unknown_division"),
+        number("resident_population_10k", minimum=1e-9),
+    ),
+)
+
+INDUSTRIAL_OUTPUT = FeedSpec(
+    feed="stats/industrial_output",
+    columns=("period", "report_type", "division_code", "product_name", "quantity", "unit"),
+    key=("division_code", "product_name"),
+    name_pattern=name_pattern(MONTH),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("period", "report_type", "division_code", "product_name", "quantity", "unit"),
+        period_matches_file("period"),
+        report_type_matches_file("report_type"),
+        one_of("report_type", REPORT_TYPES, "unknown_report_type"),
+        in_reference("division_code", "county_codes", "unknown_division"),
+        one_of("product_name", PRODUCTS, "unknown_product"),
+        number("quantity"),
+        one_of("unit", PRODUCT_UNITS, "unknown_unit"),
+        product_unit(),
+    ),
+)
+
+ETS_ENTITIES = FeedSpec(
+    feed="ets/entities",
+    columns=(
+        "entity_id",
+        "entity_name",
+        "division_code",
+        "industry_code",
+        "ets_sector",
+        "first_year",
+    ),
+    key=("entity_id",),
+    name_pattern=name_pattern(DAY, prefix="entities", report_type="none"),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("entity_id", "entity_name", "division_code", "industry_code", "ets_sector"),
+        required("first_year"),
+        valid_uscc("entity_id"),
+        in_reference("division_code", "county_codes", "unknown_division"),
+        in_reference("industry_code", "industry_codes", "unknown_industry"),
+        one_of("ets_sector", ETS_SECTORS, "unknown_sector"),
+        number("first_year", minimum=2013, integer=True),
+    ),
+)
+
+ETS_COMPLIANCE = FeedSpec(
+    feed="ets/compliance",
+    columns=(
+        "compliance_year",
+        "entity_id",
+        "verified_emissions_tco2",
+        "allocated_allowances_tco2",
+        "surrendered_allowances_tco2",
+        "ccer_offset_tco2",
+        "output_quantity",
+        "output_unit",
+        "verification_date",
+    ),
+    key=("entity_id",),
+    name_pattern=name_pattern(YEAR),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("compliance_year", "entity_id", "verified_emissions_tco2"),
+        *_required("allocated_allowances_tco2", "surrendered_allowances_tco2"),
+        *_required("output_quantity", "output_unit", "verification_date"),
+        period_matches_file("compliance_year"),
+        known_entity("entity_id", optional=False),
+        number("verified_emissions_tco2"),
+        number("allocated_allowances_tco2"),
+        number("surrendered_allowances_tco2"),
+        number("ccer_offset_tco2"),
+        number("output_quantity"),
+        one_of("output_unit", ("兆瓦时", "吨"), "unknown_unit"),
+        iso_date("verification_date"),
+        ccer_within_limit(),
+    ),
+)
+
+POWER_ACCOUNTS = FeedSpec(
+    feed="power/accounts",
+    columns=(
+        "account_id",
+        "division_code",
+        "industry_code",
+        "customer_type",
+        "entity_id",
+        "opened_on",
+        "closed_on",
+    ),
+    key=("account_id",),
+    name_pattern=name_pattern(DAY, prefix="accounts", report_type="none"),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("account_id", "division_code", "industry_code", "customer_type", "opened_on"),
+        in_reference("division_code", "county_codes", "unknown_division"),
+        in_reference("industry_code", "industry_codes", "unknown_industry"),
+        one_of("customer_type", CUSTOMER_TYPES, "unknown_customer_type"),
+        valid_uscc("entity_id"),
+        iso_date("opened_on"),
+        iso_date("closed_on"),
+    ),
+)
+
+METER_DAILY = FeedSpec(
+    feed="power/meter_daily",
+    columns=("account_id", "date", "electricity_kwh"),
+    key=("account_id",),
+    name_pattern=name_pattern(DAY, report_type="none", extensions=("parquet", "csv")),
+    formats=("parquet", "csv"),
+    rules=(
+        *_required("account_id", "date", "electricity_kwh"),
+        period_matches_file("date"),
+        number("electricity_kwh"),
+        open_account("account_id", "date"),
+    ),
+)
+
+GENERATION_DAILY = FeedSpec(
+    feed="power/generation_daily",
+    columns=(
+        "date",
+        "plant_id",
+        "plant_name",
+        "division_code",
+        "fuel_type",
+        "capacity_mw",
+        "generation_mwh",
+        "coal_consumption_tce",
+        "exported_mwh",
+    ),
+    key=("plant_id",),
+    name_pattern=name_pattern(DAY, report_type="none"),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("date", "plant_id", "plant_name", "division_code", "fuel_type"),
+        *_required("capacity_mw", "generation_mwh", "exported_mwh"),
+        period_matches_file("date"),
+        in_reference("division_code", "county_codes", "unknown_division"),
+        one_of("fuel_type", FUEL_TYPES, "unknown_fuel_type"),
+        number("capacity_mw", minimum=1e-9),
+        number("generation_mwh"),
+        number("coal_consumption_tce"),
+        number("exported_mwh"),
+        coal_consumption_for_coal_plants(),
+    ),
+)
+
+GRID_FACTORS = FeedSpec(
+    feed="factors/grid",
+    columns=("year", "region", "factor_type", "value_tco2_per_mwh", "source", "published_on"),
+    key=("region", "factor_type"),
+    name_pattern=name_pattern(YEAR, report_type="none"),
+    formats=("csv", "xlsx"),
+    rules=(
+        *_required("year", "region", "factor_type", "value_tco2_per_mwh", "source"),
+        required("published_on"),
+        period_matches_file("year"),
+        one_of("region", GRID_REGIONS, "unknown_region"),
+        one_of("factor_type", GRID_FACTOR_TYPES, "unknown_factor_type"),
+        number("value_tco2_per_mwh", minimum=1e-9),
+        iso_date("published_on"),
+    ),
+)
+
+# In load order: entities before compliance, accounts before meter readings.
+FEEDS: dict[str, FeedSpec] = {
+    spec.feed: spec
+    for spec in (
+        ENERGY_CONSUMPTION,
+        ENERGY_SUPPLY,
+        GDP,
+        POPULATION,
+        INDUSTRIAL_OUTPUT,
+        ETS_ENTITIES,
+        ETS_COMPLIANCE,
+        POWER_ACCOUNTS,
+        METER_DAILY,
+        GENERATION_DAILY,
+        GRID_FACTORS,
+    )
+}
+
+# Feeds whose rows are checked against what another feed loaded before them.
+UPSTREAM_FEEDS: dict[str, tuple[str, ...]] = {
+    "ets/compliance": ("ets/entities",),
+    "power/meter_daily": ("power/accounts",),
+}

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingest.feeds import FeedSpec, FileName
+from ingest.feeds import UPSTREAM_FEEDS, FeedSpec, FileName
 from ingest.files import FileRejected, read_delivery, sha256_of
 from ingest.reference import ReferenceData
 
@@ -85,6 +85,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
         f"""create table if not exists raw.{spec.table} (
     {columns},
     _sha256 varchar not null,
+    _file_period varchar,
     _line_number bigint not null,
     _is_superseded boolean not null default false
 )"""
@@ -113,6 +114,8 @@ def load_feed(
     """Load every file of the feed not seen before. Safe to call again: nothing loads twice."""
     ensure_schemas(con)
     ensure_raw_table(con, spec)
+    if spec.feed in UPSTREAM_FEEDS:
+        reference = reference.with_warehouse(con)
     report = FeedLoadReport(spec.feed)
     for path in delivered_files(landing_dir, spec):
         outcome = load_file(
@@ -178,7 +181,7 @@ def load_file(
         .with_columns((pl.col("_row") + DATA_ROW_OFFSET).cast(pl.Int64).alias("_line_number"))
         .filter(~pl.col("_line_number").is_in(list(bad_lines)))
         .drop("_row")
-        .with_columns(pl.lit(sha256).alias("_sha256"))
+        .with_columns(pl.lit(sha256).alias("_sha256"), pl.lit(name.period).alias("_file_period"))
     )
     archived = archive_dir / spec.feed / f"{sha256}{path.suffix.lower()}"
     archived.parent.mkdir(parents=True, exist_ok=True)
@@ -193,7 +196,10 @@ def load_file(
     )
     con.execute("begin transaction")
     try:
-        con.register("incoming_rows", valid.select(*spec.columns, "_sha256", "_line_number"))
+        con.register(
+            "incoming_rows",
+            valid.select(*spec.columns, "_sha256", "_file_period", "_line_number"),
+        )
         con.execute(f"insert into raw.{spec.table} by name select * from incoming_rows")
         con.unregister("incoming_rows")
         if violations.height:

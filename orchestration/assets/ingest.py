@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingest.feeds import FEEDS, FeedSpec
+from ingest.feeds import FEEDS, UPSTREAM_FEEDS, FeedSpec
 from ingest.load import load_feed, summarise
 from ingest.reference import ReferenceData
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
@@ -25,6 +25,7 @@ def build_ingest_asset(spec: FeedSpec) -> dg.AssetsDefinition:
             "file recorded in audit.file_deliveries."
         ),
         metadata={"dagster/table_name": f"raw.{spec.table}", "landing_folder": spec.feed},
+        deps=[dg.AssetKey(FEEDS[feed].asset_name) for feed in UPSTREAM_FEEDS.get(spec.feed, ())],
     )
     def ingest_feed(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, paths: PlatformPaths
