@@ -1,0 +1,332 @@
+"""Energy statistics of the sample world: consumption by county, industry, variety and use.
+
+The province's flows of a year are the 2019 structure (parameters.BASE_FLOWS) moved by
+sector trends, then scaled so that combustion CO2 (with the warehouse's factor seed) plus
+clinker process CO2 equals the calibration target; electricity is scaled to the year's
+consumption. Each flow is then spread over the counties that have the industry.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import polars as pl
+
+from ingest.sample import parameters as p
+from ingest.sample.output import process_tco2
+from ingest.sample.world import World
+
+# Canonical unit of each variety (as in ref_units.csv: t, m3, MWh, GJ, tce).
+GAS_VARIETIES = {"焦炉煤气", "高炉煤气", "转炉煤气", "其他煤气", "天然气"}
+
+
+def canonical_unit(energy_name: str) -> str:
+    if energy_name in GAS_VARIETIES:
+        return "m3"
+    return {"电力": "MWh", "热力": "GJ", "其他能源": "tce"}.get(energy_name, "t")
+
+
+# Quantity of one unit of the flow tables, in the canonical unit.
+AMOUNT_UNIT_TO_CANONICAL = {
+    "万吨": 1e4,  # t
+    "亿立方米": 1e8,  # m3
+    "亿千瓦时": 1e5,  # MWh
+    "万吉焦": 1e4,  # GJ
+    "万吨标准煤": 1e4,  # tce
+}
+
+# Delivered unit choices: canonical unit -> (default unit, [(alternative, probability,
+# condition on the canonical quantity)]).
+UNIT_CHOICES: dict[str, tuple[str, list[tuple[str, float, float, float]]]] = {
+    "t": ("吨", [("万吨", 0.25, 1e5, np.inf)]),
+    "m3": ("万立方米", [("亿立方米", 0.2, 1e8, np.inf), ("立方米", 0.15, 0.0, 1e6)]),
+    "MWh": (
+        "万千瓦时",
+        [
+            ("亿千瓦时", 0.15, 1e5, np.inf),
+            ("千瓦时", 0.08, 0.0, 1e4),
+            ("兆瓦时", 0.07, 0.0, np.inf),
+        ],
+    ),
+    "GJ": ("吉焦", [("百万千焦", 0.3, 0.0, np.inf)]),
+    "tce": ("吨标准煤", [("万吨标准煤", 0.2, 1e4, np.inf)]),
+}
+UNIT_DECIMALS = {
+    "吨": 2, "万吨": 4, "立方米": 0, "万立方米": 2, "亿立方米": 4, "千瓦时": 0,
+    "万千瓦时": 2, "亿千瓦时": 4, "兆瓦时": 1, "吉焦": 1, "百万千焦": 1, "吨标准煤": 2,
+    "万吨标准煤": 4,
+}  # fmt: skip
+
+ENERGY_COLUMNS = [
+    "period",
+    "report_type",
+    "division_code",
+    "industry_code",
+    "energy_name",
+    "use",
+    "quantity",
+    "unit",
+    "reporting_units",
+]
+
+# Mean number of reporting enterprises per county for the widespread industries.
+REPORTING_UNITS_MEAN = {
+    "06": 12, "07": 1, "08": 2, "09": 1, "10": 2, "25": 4, "26": 3, "45": 1, "46": 1,
+    "47": 10, "48": 6, "01": 4, "03": 3, "05": 3, "53": 1, "54": 12, "55": 1, "56": 0,
+    "57": 1, "59": 3, "60": 1, "51": 15, "52": 18, "61": 8, "62": 10, "64": 3, "70": 12,
+    "78": 4, "83": 20, "84": 12, "92": 25,
+}  # fmt: skip
+
+
+def monthly_shape(industry: str, energy: str, use: str) -> str:
+    """Which monthly profile a flow follows (see parameters.MONTHLY_SHAPES)."""
+    group = p.INDUSTRIES[industry][0]
+    if use == "供热" or energy == "热力":
+        return "heating"
+    if industry.startswith("HH_"):
+        return "household_electricity" if energy == "电力" else "heating"
+    if group == "services" and energy in {"原煤", "天然气", "型煤", "液化石油气"}:
+        return "heating"
+    if industry == "44" or use == "火力发电":
+        return "power"
+    if industry == "30":
+        return "cement"
+    if group in {"transport", "agriculture"}:
+        return group
+    return "industry"
+
+
+def transformation_index(use: str, group: str, year: int) -> float:
+    if use == "炼焦":
+        coke = p.INDUSTRIAL_OUTPUT_10K_T["焦炭"]
+        return p.interpolate(coke, year) / p.interpolate(coke, p.BASE_YEAR)
+    if use == "洗选煤":
+        coal = p.RAW_COAL_PRODUCTION_10K_T
+        return p.interpolate(coal, year) / p.interpolate(coal, p.BASE_YEAR)
+    return p.interpolate(p.GROUP_TRENDS[group], year)
+
+
+class EnergyModel:
+    """Province flows and their county cells for every year of a world."""
+
+    def __init__(self, world: World):
+        self.world = world
+
+    @cached_property
+    def base_flows(self) -> pl.DataFrame:
+        """The 2019 flows in canonical units, with their group and combustion CO2 factor."""
+        factors = self.world.factors
+        rows = []
+        for industry, energy, use, amount, unit in p.BASE_FLOWS:
+            is_combustion = use in p.COMBUSTION_USES and energy not in {"电力", "热力", "其他能源"}
+            if is_combustion and energy not in factors:
+                raise KeyError(f"the energy factor seed has no factor for {energy}")
+            if unit == "MtCO2":
+                quantity = amount * 1e6 / factors[energy]
+            else:
+                quantity = amount * AMOUNT_UNIT_TO_CANONICAL[unit]
+            rows.append(
+                {
+                    "industry_code": industry,
+                    "energy_name": energy,
+                    "use": use,
+                    "group": p.INDUSTRIES[industry][0],
+                    "base_quantity": quantity,
+                    "is_combustion": is_combustion,
+                    "co2_per_unit": factors[energy] if is_combustion else 0.0,
+                    "shape": monthly_shape(industry, energy, use),
+                }
+            )
+        return pl.DataFrame(rows).with_row_index("flow")
+
+    def target_combustion_tco2(self, year: int) -> float:
+        """Scope-1 target minus the process CO2 of the year's industrial output."""
+        total = p.interpolate(p.PROVINCE_SCOPE1_MT, year) * 1e6
+        return total - process_tco2(self.world, year)
+
+    def province_flows(self, year: int) -> pl.DataFrame:
+        """Flows of ``year`` (canonical quantities) calibrated to the year's targets."""
+        flows = self.base_flows
+        index = []
+        for row in flows.iter_rows(named=True):
+            energy, use, group = row["energy_name"], row["use"], row["group"]
+            if energy == "电力":
+                value = (
+                    p.interpolate(p.ELECTRICITY_100M_KWH, year)
+                    / p.ELECTRICITY_100M_KWH[p.BASE_YEAR]
+                )
+            elif energy == "热力":
+                value = (1.0 + p.HEAT_INDEX_PER_YEAR) ** (year - p.BASE_YEAR)
+            elif not row["is_combustion"]:
+                value = transformation_index(use, group, year)
+            else:
+                value = p.interpolate(p.GROUP_TRENDS[group], year)
+            index.append(value)
+        flows = flows.with_columns((pl.col("base_quantity") * pl.Series(index)).alias("quantity"))
+        co2 = (flows["quantity"] * flows["co2_per_unit"]).sum()
+        combustion_scale = self.target_combustion_tco2(year) / co2
+        electricity = flows.filter(pl.col("energy_name") == "电力")["quantity"].sum()
+        electricity_scale = p.interpolate(p.ELECTRICITY_100M_KWH, year) * 1e5 / electricity
+        return flows.with_columns(
+            pl.when(pl.col("is_combustion"))
+            .then(pl.col("quantity") * combustion_scale)
+            .when(pl.col("energy_name") == "电力")
+            .then(pl.col("quantity") * electricity_scale)
+            .otherwise(pl.col("quantity"))
+            .alias("quantity")
+        )
+
+    @cached_property
+    def cells(self) -> pl.DataFrame:
+        """Static county cells of every flow: flow, division_code, weight, reporting_units."""
+        world = self.world
+        codes = np.array(world.county_codes)
+        n = len(codes)
+        flows = self.base_flows
+        industry_co2 = (
+            flows.with_columns((pl.col("base_quantity") * pl.col("co2_per_unit")).alias("co2"))
+            .group_by("industry_code")
+            .agg(pl.col("co2").sum())
+        )
+        co2_by_industry = dict(industry_co2.iter_rows())
+        urban = world.profiles["urban"] / world.profiles["urban"].sum()
+        units_by_industry = self._reporting_units()
+        parts = []
+        for row in flows.iter_rows(named=True):
+            industry, energy, use = row["industry_code"], row["energy_name"], row["use"]
+            rng = world.rng("cells", industry, energy, use)
+            weight = world.industry_weights[industry].copy()
+            if use == "供热":
+                weight = 0.5 * weight + 0.5 * urban
+            weight = weight * rng.lognormal(0.0, 0.25, n)
+            share = (
+                row["base_quantity"] * row["co2_per_unit"] / co2_by_industry[industry]
+                if co2_by_industry[industry] > 0
+                else 1.0
+            )
+            if energy == "电力" or (not row["is_combustion"] and energy != "热力"):
+                presence = 1.0
+            elif energy == "热力":
+                presence = 0.9 if industry in {"HH_URBAN", "70", "83", "92"} else 0.5
+            else:
+                presence = float(np.clip(0.35 + 2.0 * share, 0.35, 1.0))
+            present = (weight > 0) & (rng.random(n) < presence)
+            if not present.any():
+                present = weight == weight.max()
+            weight = np.where(present, weight, 0.0)
+            main_flow = energy == "电力" or share > 0.3 or not row["is_combustion"]
+            units = units_by_industry[industry]
+            if units is None:
+                row_units = np.full(n, -1)
+            elif main_flow:
+                row_units = units
+            else:
+                row_units = 1 + rng.binomial(np.maximum(units - 1, 0), 0.6)
+            keep = present
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "flow": np.full(keep.sum(), row["flow"], dtype=np.uint32),
+                        "division_code": codes[keep],
+                        "weight": weight[keep] / weight[keep].sum(),
+                        "reporting_units": row_units[keep],
+                    }
+                )
+            )
+        return pl.concat(parts).with_columns(
+            pl.when(pl.col("reporting_units") >= 0).then(pl.col("reporting_units")).cast(pl.Int64)
+        )
+
+    def _reporting_units(self) -> dict[str, np.ndarray | None]:
+        """Enterprises behind each county x industry (None for households)."""
+        world = self.world
+        codes = world.county_codes
+        entities = world.ets_entities
+        plants = world.plants.filter(pl.col("fuel_type").is_in(["煤电", "燃气", "煤层气"]))
+        plant_count = dict(plants.group_by("division_code").len().iter_rows())
+        result: dict[str, np.ndarray | None] = {}
+        for industry, weight in world.industry_weights.items():
+            if industry.startswith("HH_"):
+                result[industry] = None
+                continue
+            rng = world.rng("reporting-units", industry)
+            n = len(codes)
+            if industry == "44":
+                base = np.array([plant_count.get(code, 0) for code in codes])
+                units = base + rng.poisson(1.2, n)
+            elif industry in {"31", "30", "32"}:
+                sector = {"31": "steel", "30": "cement", "32": "aluminium"}[industry]
+                counts = dict(
+                    entities.filter(pl.col("ets_sector") == sector)
+                    .group_by("division_code")
+                    .len()
+                    .iter_rows()
+                )
+                extra = {"31": 0.3, "30": 2.0, "32": 0.5}[industry]
+                units = np.array([counts.get(code, 0) for code in codes]) + rng.poisson(extra, n)
+            else:
+                mean = REPORTING_UNITS_MEAN.get(industry, 3)
+                present = weight[weight > 0]
+                relative = np.where(weight > 0, weight / present.mean(), 0.0) if present.size else 0
+                units = rng.poisson(mean * np.sqrt(relative))
+            result[industry] = np.clip(units, 1, 40)
+        return result
+
+    def county_table(self, year: int) -> pl.DataFrame:
+        """County cells of ``year``: flow, division_code, quantity (canonical), units."""
+        flows = self.province_flows(year).select("flow", "quantity")
+        cells = self.cells
+        rng = self.world.rng("county-year", year)
+        jitter = rng.lognormal(0.0, 0.05, cells.height)
+        return (
+            cells.with_columns((pl.col("weight") * pl.Series(jitter)).alias("weight"))
+            .with_columns(pl.col("weight") / pl.col("weight").sum().over("flow"))
+            .join(flows, on="flow", how="left")
+            .with_columns((pl.col("quantity") * pl.col("weight")).alias("quantity"))
+            .drop("weight")
+        )
+
+    def flow_attributes(self) -> pl.DataFrame:
+        return self.base_flows.select(
+            "flow", "industry_code", "energy_name", "use", "shape", "co2_per_unit"
+        )
+
+
+def format_quantities(
+    frame: pl.DataFrame, rng: np.random.Generator, unit_multipliers: dict[str, float]
+) -> pl.DataFrame:
+    """Pick a delivered unit per row, convert and format ``quantity`` as decimal text.
+
+    Expects ``quantity`` in canonical units and ``energy_name``; drops rows that round to 0.
+    """
+    names = frame["energy_name"].unique().to_list()
+    canonical = frame["energy_name"].replace_strict({n: canonical_unit(n) for n in names})
+    quantity = frame["quantity"].to_numpy()
+    draw = rng.random(frame.height)
+    units = np.empty(frame.height, dtype=object)
+    for kind, (default, alternatives) in UNIT_CHOICES.items():
+        mask = (canonical == kind).to_numpy()
+        units[mask] = default
+        threshold = 0.0
+        for alternative, probability, low, high in alternatives:
+            chosen = (
+                mask
+                & (draw >= threshold)
+                & (draw < threshold + probability)
+                & (quantity >= low)
+                & (quantity < high)
+            )
+            units[chosen] = alternative
+            threshold += probability
+    multiplier = np.array([unit_multipliers[unit] for unit in units])
+    value = quantity / multiplier
+    text = np.empty(frame.height, dtype=object)
+    for unit, decimals in UNIT_DECIMALS.items():
+        mask = units == unit
+        if mask.any():
+            text[mask] = np.char.mod(f"%.{decimals}f", np.round(value[mask], decimals))
+    nonzero = np.array([t is not None and t.strip("0.") != "" for t in text])
+    return frame.with_columns(
+        pl.Series("quantity", text, dtype=pl.String), pl.Series("unit", units, dtype=pl.String)
+    ).filter(pl.Series(nonzero))
