@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
 
@@ -32,6 +33,12 @@ class FileName:
     period: str
     report_type: str | None
 
+    @property
+    def start(self) -> date:
+        """First day of the period: ``2019`` → 2019-01-01, ``2019-03`` → 2019-03-01."""
+        parts = [int(part) for part in self.period.split("-")]
+        return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
 
 @dataclass(frozen=True)
 class FeedSpec:
@@ -42,6 +49,9 @@ class FeedSpec:
     formats: tuple[str, ...]
     rules: tuple[RowRule, ...] = field(default=())
     optional_columns: tuple[str, ...] = ()
+    # Dagster partitions of the ingest asset: "year", "month", "day", or None for registries
+    # delivered at any time (entities, accounts).
+    partitioning: str | None = None
 
     @property
     def table(self) -> str:
@@ -290,6 +300,7 @@ ENERGY_CONSUMPTION = FeedSpec(
     key=("division_code", "industry_code", "energy_name", "use"),
     name_pattern=name_pattern(f"{YEAR}|{MONTH}", report_type="required"),
     formats=("csv", "xlsx"),
+    partitioning="year",
     rules=(
         *_required("period", "report_type", "division_code", "industry_code", "energy_name"),
         *_required("use", "quantity", "unit"),
@@ -311,6 +322,7 @@ ENERGY_SUPPLY = FeedSpec(
     key=("division_code", "energy_name", "item"),
     name_pattern=name_pattern(YEAR),
     formats=("csv", "xlsx"),
+    partitioning="year",
     rules=(
         *_required("period", "report_type", "division_code", "energy_name", "item"),
         *_required("quantity", "unit"),
@@ -339,6 +351,7 @@ GDP = FeedSpec(
     key=("division_code",),
     name_pattern=name_pattern(YEAR),
     formats=("csv", "xlsx"),
+    partitioning="year",
     rules=(
         *_required("period", "report_type", "division_code", "gdp_100m_yuan", "real_growth_pct"),
         period_matches_file("period"),
@@ -357,6 +370,7 @@ POPULATION = FeedSpec(
     key=("division_code",),
     name_pattern=name_pattern(YEAR),
     formats=("csv", "xlsx"),
+    partitioning="year",
     rules=(
         *_required("year", "division_code", "resident_population_10k"),
         period_matches_file("year"),
@@ -371,6 +385,7 @@ INDUSTRIAL_OUTPUT = FeedSpec(
     key=("division_code", "product_name"),
     name_pattern=name_pattern(MONTH),
     formats=("csv", "xlsx"),
+    partitioning="month",
     rules=(
         *_required("period", "report_type", "division_code", "product_name", "quantity", "unit"),
         period_matches_file("period"),
@@ -424,6 +439,7 @@ ETS_COMPLIANCE = FeedSpec(
     key=("entity_id",),
     name_pattern=name_pattern(YEAR),
     formats=("csv", "xlsx"),
+    partitioning="year",
     rules=(
         *_required("compliance_year", "entity_id", "verified_emissions_tco2"),
         *_required("allocated_allowances_tco2", "surrendered_allowances_tco2"),
@@ -472,6 +488,7 @@ METER_DAILY = FeedSpec(
     key=("account_id",),
     name_pattern=name_pattern(DAY, report_type="none", extensions=("parquet", "csv")),
     formats=("parquet", "csv"),
+    partitioning="day",
     rules=(
         *_required("account_id", "date", "electricity_kwh"),
         period_matches_file("date"),
@@ -496,6 +513,7 @@ GENERATION_DAILY = FeedSpec(
     key=("plant_id",),
     name_pattern=name_pattern(DAY, report_type="none"),
     formats=("csv", "xlsx"),
+    partitioning="day",
     rules=(
         *_required("date", "plant_id", "plant_name", "division_code", "fuel_type"),
         *_required("capacity_mw", "generation_mwh", "exported_mwh"),
@@ -516,6 +534,7 @@ GRID_FACTORS = FeedSpec(
     key=("region", "factor_type"),
     name_pattern=name_pattern(YEAR, report_type="none"),
     formats=("csv", "xlsx"),
+    partitioning="year",
     rules=(
         *_required("year", "region", "factor_type", "value_tco2_per_mwh", "source"),
         required("published_on"),

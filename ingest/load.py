@@ -6,7 +6,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -92,14 +92,24 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
     )
 
 
-def delivered_files(landing_dir: Path, spec: FeedSpec) -> Iterator[Path]:
+def delivered_files(
+    landing_dir: Path, spec: FeedSpec, window: tuple[date, date] | None = None
+) -> Iterator[Path]:
+    """The feed's files in path order; with a window [start, end), only the files whose name
+    puts their period's start inside it (a badly named file is in every window, to be rejected).
+    """
     folder = landing_dir / spec.feed
     if not folder.is_dir():
         return
     # Deliveries may come in sub-folders (batches); a file is identified by its path.
     for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
-        if path.is_file() and not any(part.startswith(".") for part in path.parts):
-            yield path
+        if not path.is_file() or any(part.startswith(".") for part in path.parts):
+            continue
+        if window is not None:
+            name = spec.parse_name(path.name)
+            if name is not None and not (window[0] <= name.start < window[1]):
+                continue
+        yield path
 
 
 def load_feed(
@@ -110,14 +120,15 @@ def load_feed(
     landing_dir: Path,
     archive_dir: Path,
     rejected_dir: Path,
+    window: tuple[date, date] | None = None,
 ) -> FeedLoadReport:
-    """Load every file of the feed not seen before. Safe to call again: nothing loads twice."""
+    """Load every file of the feed (within the window) not seen before; safe to call again."""
     ensure_schemas(con)
     ensure_raw_table(con, spec)
     if spec.feed in UPSTREAM_FEEDS:
         reference = reference.with_warehouse(con)
     report = FeedLoadReport(spec.feed)
-    for path in delivered_files(landing_dir, spec):
+    for path in delivered_files(landing_dir, spec, window):
         outcome = load_file(
             con,
             spec,

@@ -1,17 +1,22 @@
 """The code location: every asset, check, resource, job, schedule and sensor of the platform."""
 
-from __future__ import annotations
-
 import dagster as dg
 
+from ingest.feeds import FEEDS, FeedSpec
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.publish import publication_definitions
 from orchestration.assets.reports import build_report_asset
 from orchestration.dbt import build_dbt_assets, dbt_resource, ensure_manifest
+from orchestration.partitions import partitions_for
 from orchestration.resources import PlatformPaths, WarehouseResource
+from orchestration.sensors import build_landing_sensor
 from orchestration.settings import Settings
 
-ALL_ASSETS_JOB = "materialize_everything"
+TRANSFORM_JOB = "transform_and_publish"
+
+
+def ingest_job_name(spec: FeedSpec) -> str:
+    return f"ingest_{spec.table}"
 
 
 def build_defs(settings: Settings | None = None) -> dg.Definitions:
@@ -21,24 +26,44 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     dbt_models = build_dbt_assets(
         ensure_manifest(), (settings.factor_set, settings.first_year, settings.last_year)
     )
+    raw_assets = ingest_assets(settings.first_year)
     publish_assets, gate_checks = publication_definitions()
     report = build_report_asset([asset.key for asset in publish_assets])
-    everything = dg.define_asset_job(
-        ALL_ASSETS_JOB,
-        selection=dg.AssetSelection.all(),
-        description="Ingest every feed, build the dbt models, check, publish and render reports.",
+
+    ingest_jobs = {
+        feed: dg.define_asset_job(
+            ingest_job_name(spec),
+            selection=dg.AssetSelection.assets(spec.asset_name),
+            partitions_def=partitions_for(spec, settings.first_year),
+            description=f"Load new files of the {feed} feed into raw.{spec.table}.",
+        )
+        for feed, spec in FEEDS.items()
+    }
+    transform = dg.define_asset_job(
+        TRANSFORM_JOB,
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
+        description="Build the dbt models, run the quality gates, publish and render the reports.",
     )
     return dg.Definitions(
-        assets=[*ingest_assets(), dbt_models, *publish_assets, report],
+        assets=[*raw_assets, dbt_models, *publish_assets, report],
         asset_checks=gate_checks,
-        jobs=[everything],
+        jobs=[*ingest_jobs.values(), transform],
         schedules=[
             dg.ScheduleDefinition(
-                name="daily_materialisation",
-                job=everything,
+                name="daily_transform_and_publish",
+                job=transform,
                 cron_schedule="0 6 * * *",
                 execution_timezone="Asia/Shanghai",
                 default_status=dg.DefaultScheduleStatus.STOPPED,
+                description="Every morning: rebuild the marts from what was ingested, check and "
+                "publish.",
+            )
+        ],
+        sensors=[
+            build_landing_sensor(
+                settings.landing_dir,
+                ingest_jobs,
+                {feed: partitions_for(spec, settings.first_year) for feed, spec in FEEDS.items()},
             )
         ],
         resources={

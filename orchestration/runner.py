@@ -24,7 +24,7 @@ class RunOutcome:
     def summary_line(self) -> str:
         state = "succeeded" if self.success else "FAILED"
         return (
-            f"run {self.run_id} {state}: {self.steps_succeeded} step(s) ok, "
+            f"runs {self.run_id} {state}: {self.steps_succeeded} step(s) ok, "
             f"{self.steps_failed} failed, {self.steps_skipped} skipped"
         )
 
@@ -66,9 +66,27 @@ def failure_lines(events: list[dg.DagsterEvent]) -> list[str]:
     return lines
 
 
+def landing_partitions(settings: Settings, spec) -> list[str]:
+    """Partition keys of the feed's files present in the landing zone, sorted."""
+    from ingest.load import delivered_files
+    from orchestration.partitions import partition_key
+
+    keys = set()
+    for path in delivered_files(settings.landing_dir, spec):
+        name = spec.parse_name(path.name)
+        if name is not None:
+            keys.add(partition_key(spec, name))
+    return sorted(keys)
+
+
 def materialise_everything(settings: Settings, selection: str | None = None) -> RunOutcome:
-    """Run every asset (or a selection) in-process on the Dagster instance of the home."""
-    from orchestration.definitions import ALL_ASSETS_JOB, build_defs
+    """Ingest every feed, then build, check, publish and report, on the home's instance.
+
+    Each partitioned feed loads in one run over the range of partitions its files cover
+    (a single-run backfill); a failed ingest stops before the marts are rebuilt.
+    """
+    from ingest.feeds import FEEDS
+    from orchestration.definitions import TRANSFORM_JOB, build_defs, ingest_job_name
     from orchestration.instance import ensure_instance
 
     settings.ensure_dirs()
@@ -76,23 +94,48 @@ def materialise_everything(settings: Settings, selection: str | None = None) -> 
     settings.export()
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     defs = build_defs(settings)
+    results = []
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         if selection:
             job = dg.define_asset_job("selected_assets", selection=selection)
             defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
-            job_def = defs.resolve_job_def("selected_assets")
+            results.append(
+                defs.resolve_job_def("selected_assets").execute_in_process(
+                    instance=instance, raise_on_error=False
+                )
+            )
         else:
-            job_def = defs.resolve_job_def(ALL_ASSETS_JOB)
-        result = job_def.execute_in_process(instance=instance, raise_on_error=False)
-        events = result.all_events
+            for spec in FEEDS.values():
+                job = defs.resolve_job_def(ingest_job_name(spec))
+                tags = {}
+                if spec.partitioning:
+                    keys = landing_partitions(settings, spec)
+                    if not keys:
+                        continue
+                    tags = {
+                        "dagster/asset_partition_range_start": keys[0],
+                        "dagster/asset_partition_range_end": keys[-1],
+                    }
+                results.append(
+                    job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
+                )
+                if not results[-1].success:
+                    break
+            else:
+                results.append(
+                    defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
+                        instance=instance, raise_on_error=False
+                    )
+                )
+    events = [event for result in results for event in result.all_events]
     succeeded = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SUCCESS)
     failed = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     skipped = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SKIPPED)
     lines = failure_lines(events)
     check_failed = any(line.startswith("check ") for line in lines)
     return RunOutcome(
-        run_id=result.run_id,
-        success=result.success and not check_failed and failed == 0,
+        run_id=", ".join(result.run_id[:8] for result in results),
+        success=all(r.success for r in results) and not check_failed and failed == 0,
         steps_succeeded=succeeded,
         steps_failed=failed,
         steps_skipped=skipped,

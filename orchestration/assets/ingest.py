@@ -5,31 +5,73 @@ from pathlib import Path
 import dagster as dg
 
 from ingest.feeds import FEEDS, UPSTREAM_FEEDS, FeedSpec
-from ingest.load import load_feed, summarise
+from ingest.load import FeedLoadReport, load_feed
 from ingest.reference import ReferenceData
+from orchestration.partitions import partitions_for
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+QUARANTINE_CHECK = "no_quarantined_or_rejected"
 
 
-def build_ingest_asset(spec: FeedSpec) -> dg.AssetsDefinition:
+def load_metadata(report: FeedLoadReport, current_rows: int) -> dict[str, object]:
+    return {
+        "files_loaded": report.count("loaded"),
+        "files_rejected": report.count("rejected"),
+        "files_duplicate": report.count("duplicate"),
+        "rows_loaded": report.rows_loaded,
+        "rows_quarantined": report.rows_quarantined,
+        "current_rows": current_rows,
+        "files": dg.MetadataValue.json(
+            [
+                {
+                    "path": o.path,
+                    "sha256": o.sha256,
+                    "status": o.status,
+                    "rows_loaded": o.rows_loaded,
+                    "rows_quarantined": o.rows_quarantined,
+                    "reason": o.reason,
+                }
+                for o in report.outcomes
+            ]
+        ),
+    }
+
+
+def build_ingest_asset(spec: FeedSpec, first_year: int) -> dg.AssetsDefinition:
+    partitions = partitions_for(spec, first_year)
+
     @dg.asset(
         name=spec.asset_name,
         group_name="raw",
         kinds={"duckdb", "polars"},
         pool=WAREHOUSE_POOL,
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitions else None,
         description=(
             f"Rows of the `{spec.feed}` feed as delivered (text), one file at a time: file-level "
-            "violations are rejected, row-level ones quarantined (audit.quarantined_rows), every "
-            "file recorded in audit.file_deliveries."
+            "violations are rejected (moved to rejected/ with a reason), row-level ones "
+            "quarantined (audit.quarantined_rows), every file recorded in audit.file_deliveries."
         ),
         metadata={"dagster/table_name": f"raw.{spec.table}", "landing_folder": spec.feed},
         deps=[dg.AssetKey(FEEDS[feed].asset_name) for feed in UPSTREAM_FEEDS.get(spec.feed, ())],
+        check_specs=[
+            dg.AssetCheckSpec(
+                QUARANTINE_CHECK,
+                asset=spec.asset_name,
+                description="Warns when a file of this materialisation was rejected or had rows "
+                "quarantined; the valid rows loaded all the same.",
+            )
+        ],
     )
     def ingest_feed(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, paths: PlatformPaths
-    ) -> dg.MaterializeResult:
+    ):
+        window = None
+        if context.has_partition_key or context.has_partition_key_range:
+            time_window = context.partition_time_window
+            window = (time_window.start.date(), time_window.end.date())
         reference = ReferenceData.from_seeds(SEEDS_DIR)
         with warehouse.connect() as con:
             report = load_feed(
@@ -39,30 +81,36 @@ def build_ingest_asset(spec: FeedSpec) -> dg.AssetsDefinition:
                 landing_dir=Path(paths.landing_dir),
                 archive_dir=paths.archive_dir,
                 rejected_dir=paths.rejected_dir,
+                window=window,
             )
-            total_rows = con.execute(
+            current_rows = con.execute(
                 f"select count(*) from raw.{spec.table} where not _is_superseded"
             ).fetchone()[0]
+        problems = []
         for outcome in report.outcomes:
             if outcome.status == "rejected":
-                context.log.warning(f"{outcome.path}: rejected: {outcome.reason}")
+                problems.append(f"{outcome.path}: rejected: {outcome.reason}")
             elif outcome.rows_quarantined:
-                context.log.warning(
+                problems.append(
                     f"{outcome.path}: {outcome.rows_quarantined} row(s) quarantined "
                     "(see audit.quarantined_rows)"
                 )
-        metadata = summarise(report)
-        metadata["current_rows"] = total_rows
-        metadata["files"] = dg.MetadataValue.json(
-            [
-                {"path": o.path, "sha256": o.sha256, "status": o.status, "reason": o.reason}
-                for o in report.outcomes
-            ]
+        for problem in problems:
+            context.log.warning(problem)
+        yield dg.MaterializeResult(metadata=load_metadata(report, current_rows))
+        yield dg.AssetCheckResult(
+            check_name=QUARANTINE_CHECK,
+            passed=not problems,
+            severity=dg.AssetCheckSeverity.WARN,
+            description="; ".join(problems[:20]) or "every file loaded whole",
+            metadata={
+                "files_rejected": report.count("rejected"),
+                "rows_quarantined": report.rows_quarantined,
+            },
         )
-        return dg.MaterializeResult(metadata=metadata)
 
     return ingest_feed
 
 
-def ingest_assets() -> list[dg.AssetsDefinition]:
-    return [build_ingest_asset(spec) for spec in FEEDS.values()]
+def ingest_assets(first_year: int) -> list[dg.AssetsDefinition]:
+    return [build_ingest_asset(spec, first_year) for spec in FEEDS.values()]

@@ -7,7 +7,7 @@ import json
 import dagster as dg
 
 from orchestration.dbt import dbt_build_args
-from orchestration.definitions import ALL_ASSETS_JOB, build_defs
+from orchestration.definitions import TRANSFORM_JOB, build_defs
 from orchestration.resources import WAREHOUSE_POOL
 
 
@@ -20,7 +20,8 @@ def test_dbt_build_args_pass_the_settings_as_vars():
 def test_definitions_load_and_validate(home):
     defs = build_defs(home)
     dg.Definitions.validate_loadable(defs)
-    assert defs.resolve_job_def(ALL_ASSETS_JOB) is not None
+    assert defs.resolve_job_def(TRANSFORM_JOB) is not None
+    assert defs.resolve_job_def("ingest_power__meter_daily").partitions_def is not None
 
 
 def test_one_connected_graph_from_ingest_to_report(home):
@@ -62,3 +63,18 @@ def test_every_warehouse_writer_is_in_the_single_slot_pool(home):
     for name in writers:
         node = graph.get(dg.AssetKey(name))
         assert node.pools == {WAREHOUSE_POOL}, name
+
+
+def test_ingest_assets_are_partitioned_as_their_feeds(home):
+    graph = build_defs(home).resolve_asset_graph()
+
+    def last_key(name: str) -> str | None:
+        partitions = graph.get(dg.AssetKey(name)).partitions_def
+        return None if partitions is None else partitions.get_first_partition_key()
+
+    assert last_key("raw_stats__energy_consumption") == "2015"
+    assert last_key("raw_stats__industrial_output") == "2015-01"
+    assert last_key("raw_power__meter_daily") == "2015-01-01"
+    assert last_key("raw_ets__entities") is None
+    quarantine_checks = [k for k in graph.asset_check_keys if k.name == "no_quarantined_or_rejected"]
+    assert len(quarantine_checks) == 11
