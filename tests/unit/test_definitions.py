@@ -76,5 +76,7 @@ def test_ingest_assets_are_partitioned_as_their_feeds(home):
     assert last_key("raw_stats__industrial_output") == "2015-01"
     assert last_key("raw_power__meter_daily") == "2015-01-01"
     assert last_key("raw_ets__entities") is None
-    quarantine_checks = [k for k in graph.asset_check_keys if k.name == "no_quarantined_or_rejected"]
+    quarantine_checks = [
+        k for k in graph.asset_check_keys if k.name == "no_quarantined_or_rejected"
+    ]
     assert len(quarantine_checks) == 11
