@@ -37,9 +37,13 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
         seed=settings.sample_seed if args.seed is None else args.seed,
         progress=sys.stderr.isatty(),
     )
-    files = sum(summary.files.values())
     print(f"sample landing zone: {out}")
-    print(f"  {files} files in {len(summary.files)} feeds, {time.perf_counter() - started:.1f}s")
+    for feed, files in sorted(summary.files_per_feed.items()):
+        print(f"  {feed:<28} {files:>5} files {summary.rows_per_feed.get(feed, 0):>12,} rows")
+    print(
+        f"  {summary.total_files} files, {summary.total_rows:,} rows, "
+        f"{time.perf_counter() - started:.1f}s"
+    )
     return 0
 
 
