@@ -501,7 +501,9 @@ def chart_spec(kind: str, props: Mapping[str, Any]) -> dict[str, Any]:
             encodings["order"] = alt.Order("series_order", type="quantitative", sort="ascending")
         if kind == "bar" and chart_type == "grouped":
             offset = alt.YOffset if swap else alt.XOffset
-            encodings["yOffset" if swap else "xOffset"] = offset("series", sort=series_sort)
+            encodings["yOffset" if swap else "xOffset"] = offset(
+                "series", type="nominal", sort=series_sort
+            )
 
     if kind == "line":
         mark = alt.Chart(alt.Data(values=rows)).mark_line(

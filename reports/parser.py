@@ -476,8 +476,10 @@ def _build_tree(tokens: list[_Token], query_names: set[str]) -> list[Node]:
         if frame.kind == "component" and token.kind != "open" and token.kind != "close":
             if token.kind == "text" and not token.text.strip():
                 continue
+            leading = token.text[: len(token.text) - len(token.text.lstrip())]
             raise PageError(
-                token.line, f"only child components are allowed inside <{frame.node.name}>"
+                token.line + leading.count("\n"),
+                f"only child components are allowed inside <{frame.node.name}>",
             )
         if token.kind == "text":
             frame.items.append(TextNode(token.text, token.line))
