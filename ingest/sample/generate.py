@@ -7,9 +7,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.sample.energy import EnergyModel
+from ingest.sample.ets import write_compliance, write_entities
+from ingest.sample.grid import write_grid_factors
+from ingest.sample.power import (
+    PowerModel,
+    build_accounts,
+    daily_window,
+    default_daily_days,
+    write_accounts,
+    write_generation_daily,
+    write_meter_daily,
+)
 from ingest.sample.recorder import Recorder
 from ingest.sample.seeds import DEFAULT_SEEDS_DIR
-from ingest.sample.statistics import write_energy_consumption
+from ingest.sample.statistics import (
+    write_energy_consumption,
+    write_energy_supply,
+    write_gdp,
+    write_industrial_output,
+    write_population,
+)
 from ingest.sample.world import World
 
 
@@ -53,6 +70,19 @@ def generate_landing_zone(
     recorder = Recorder(out_dir)
     energy = EnergyModel(world)
     write_energy_consumption(world, energy, recorder)
+    write_energy_supply(world, recorder)
+    write_gdp(world, recorder)
+    write_population(world, recorder)
+    write_industrial_output(world, recorder)
+    power = PowerModel(world)
+    entities = write_entities(world, recorder)
+    write_compliance(world, power, entities, recorder)
+    days = daily_window(world, daily_days or default_daily_days(scale))
+    registry = build_accounts(world, energy, scale, days)
+    write_accounts(registry, days, recorder)
+    write_meter_daily(world, registry, days, recorder, progress=progress)
+    write_generation_daily(world, power, days, recorder)
+    write_grid_factors(world, recorder)
     return SampleSummary(
         out_dir=out_dir,
         files_per_feed=dict(recorder.files),

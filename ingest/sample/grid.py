@@ -1,0 +1,27 @@
+"""The grid emission factor releases of the sample world: the real published values only.
+
+The values, documents and publication dates are the project's seed ``ref_grid_factors.csv``
+(MEE/NBS releases); one file per year of the world's range that has a release.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ingest.sample.recorder import Recorder
+from ingest.sample.world import World
+from ingest.sample.writers import write_csv
+
+GRID_COLUMNS = ["year", "region", "factor_type", "value_tco2_per_mwh", "source", "published_on"]
+
+
+def write_grid_factors(world: World, recorder: Recorder) -> None:
+    feed = "factors/grid"
+    path = world.seeds_dir / "ref_grid_factors.csv"
+    releases = pl.read_csv(path, infer_schema=False).select(GRID_COLUMNS)
+    for year in world.years:
+        frame = releases.filter(pl.col("year") == str(year))
+        if frame.height == 0:
+            continue
+        out = recorder.path(feed, f"{year}.csv")
+        recorder.record(feed, frame.height, write_csv(frame, out))
