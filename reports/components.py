@@ -236,7 +236,9 @@ def render_big_value(props: Mapping[str, Any], _: Sequence[ChildCall], ctx: Rend
     first = result.rows[0] if result.rows else None
     if first is None:
         ctx.warnings.append(f"<BigValue> query '{result.name}' returned no rows")
-    value_text = format_value(first[value_column] if first else None, props.get("fmt"))
+    value_text = format_value(
+        first[value_column] if first else None, props.get("fmt"), value_column
+    )
     parts.append(f'<p class="big-value-number">{_escape(value_text)}</p>')
     comparison = props.get("comparison")
     if comparison:

@@ -306,6 +306,18 @@ def test_a_bad_expression_at_render_time_names_the_line():
     assert str(caught.value) == "pages/p.md:5: bad expression: cannot read 'v' of null"
 
 
+def test_markdown_tables_are_rendered():
+    body = render("| 城市 | 排放 |\n|---|---:|\n| 太原市 | 1 |\n").body_html
+    assert "<table>" in body
+    assert '<th style="text-align:right">排放</th>' in body
+    assert "<td>太原市</td>" in body
+
+
+def test_big_value_of_a_year_is_not_given_thousands_separators():
+    body = render("```sql q\nselect 2023 as year\n```\n<BigValue data={q} value=year/>\n").body_html
+    assert '<p class="big-value-number">2023</p>' in body
+
+
 def test_sql_is_not_shown_in_the_page():
     body = render(BY_YEAR + "text\n").body_html
     assert "sum(total_tco2)" not in body

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import threading
 import urllib.request
 from pathlib import Path
@@ -34,6 +36,7 @@ select year, sum(total_tco2) as total_tco2 from emissions_by_city group by year 
 """
 
 CITY = """---
+title: "{params.title} 碳排放"
 group_title: 城市
 params:
   city: >-
@@ -156,11 +159,36 @@ def test_embedded_specs_are_valid_vega_lite(site):
         assert vega["marks"]
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_shipped_scripts_run_as_classic_scripts_and_embed_every_chart(site):
+    """The vl-convert bundle defines vegaEmbed without modules; reports.js embeds each spec."""
+    harness = Path(__file__).parent / "fixtures" / "embed_harness.js"
+    completed = subprocess.run(
+        [
+            "node",
+            str(harness),
+            str(site.out_dir / "assets" / "vega-bundle.js"),
+            str(site.out_dir / "assets" / "reports.js"),
+            str(site.out_dir / "index.html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(completed.stdout)
+    assert report["bundledEmbed"] == "function"
+    assert [(call["target"], call["mark"]) for call in report["calls"]] == [("chart-1", "line")]
+    options = report["calls"][0]["options"]
+    assert options["mode"] == "vega-lite"
+    assert options["actions"]["editor"] is False  # the editor link would open the internet
+
+
 def test_templated_page_binds_its_parameter(site):
     taiyuan = read(site.out_dir, "cities/140100.html")
     datong = read(site.out_dir, "cities/140200.html")
     assert "<h1>太原市</h1>" in taiyuan and "<h1>大同市</h1>" in datong
-    assert "<title>太原市 · " in taiyuan
+    assert "<title>太原市 碳排放 · " in taiyuan
     assert "5,000.0 万吨" in taiyuan and "5,500.0 万吨" in taiyuan
     assert "2,000.0 万吨" not in taiyuan
     assert "2,000.0 万吨" in datong
