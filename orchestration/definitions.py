@@ -1,5 +1,7 @@
 """The code location: every asset, check, resource, job, schedule and sensor of the platform."""
 
+import warnings
+
 import dagster as dg
 
 from ingest.feeds import FEEDS, FeedSpec
@@ -13,6 +15,9 @@ from orchestration.sensors import build_landing_sensor
 from orchestration.settings import Settings
 
 TRANSFORM_JOB = "transform_and_publish"
+
+# Single-run backfills of the ingest partitions use a parameter Dagster marks beta.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 
 def ingest_job_name(spec: FeedSpec) -> str:
