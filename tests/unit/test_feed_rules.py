@@ -1,0 +1,208 @@
+"""Row rules of every feed: each bad-input class is quarantined with its rule, the rest loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.feeds import FEEDS
+from ingest.load import load_feed
+from ingest.reference import ReferenceData
+from ingest.sample.uscc import make_uscc
+
+REFERENCE = ReferenceData(
+    county_codes=frozenset({"140105", "140106"}),
+    city_codes=frozenset({"140100"}),
+    division_codes=frozenset({"140000", "140100", "140105", "140106"}),
+    industry_codes=frozenset({"31", "44", "HH_URBAN"}),
+    units_by_energy={"原煤": frozenset({"吨", "万吨"}), "电力": frozenset({"万千瓦时"})},
+)
+
+
+def valid_uscc(serial: int) -> str:
+    return make_uscc("140105", f"MA{serial:06d}")
+
+
+def bad_check_character(code: str) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    return code[:17] + alphabet[(alphabet.index(code[17]) + 1) % 31]
+
+
+class Zone:
+    def __init__(self, root: Path):
+        self.root = root
+        self.landing = root / "landing"
+        self.con = duckdb.connect()
+
+    def deliver(self, feed: str, name: str, header: str, rows: list[str]) -> None:
+        path = self.landing / feed / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+
+    def load(self, feed: str):
+        return load_feed(
+            self.con,
+            FEEDS[feed],
+            REFERENCE,
+            landing_dir=self.landing,
+            archive_dir=self.root / "archive",
+            rejected_dir=self.root / "rejected",
+        )
+
+    def quarantined(self, feed: str) -> list[tuple[int, str, str]]:
+        return self.con.execute(
+            'select line_number, "column", rule from audit.quarantined_rows where feed = ? '
+            "order by line_number, rule",
+            [feed],
+        ).fetchall()
+
+
+@pytest.fixture
+def zone(tmp_path: Path):
+    zone = Zone(tmp_path)
+    yield zone
+    zone.con.close()
+
+
+ENTITY_HEADER = "entity_id,entity_name,division_code,industry_code,ets_sector,first_year"
+
+
+def deliver_entities(zone: Zone, codes: list[str]) -> None:
+    rows = [f"{code},山西测试发电有限公司{i},140105,44,power,2021" for i, code in enumerate(codes)]
+    zone.deliver("ets/entities", "entities_2025-01-15.csv", ENTITY_HEADER, rows)
+
+
+def test_entities_with_a_bad_check_character_are_quarantined(zone: Zone):
+    good = valid_uscc(1)
+    bad = bad_check_character(valid_uscc(2))
+    deliver_entities(zone, [good, bad])
+    report = zone.load("ets/entities")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    assert zone.quarantined("ets/entities") == [(3, "entity_id", "bad_check_character")]
+
+
+def test_compliance_for_unknown_entities_and_offsets_over_5_percent(zone: Zone):
+    known = valid_uscc(3)
+    deliver_entities(zone, [known])
+    zone.load("ets/entities")
+    header = (
+        "compliance_year,entity_id,verified_emissions_tco2,allocated_allowances_tco2,"
+        "surrendered_allowances_tco2,ccer_offset_tco2,output_quantity,output_unit,"
+        "verification_date"
+    )
+    rows = [
+        f"2023,{known},1000000,980000,950000,50000,1800000,兆瓦时,2024-06-30",  # 5%: allowed
+        f"2023,{valid_uscc(4)},1000,1000,1000,0,1,兆瓦时,2024-06-30",  # unknown entity
+        f"2023,{known},1000000,980000,900000,60000,1800000,兆瓦时,2024-06-30",  # 6% ccer
+        f"2023,{known},1000000,980000,900000,0,1800000,兆瓦时,30/06/2024",  # not ISO
+    ]
+    zone.deliver("ets/compliance", "2023.csv", header, rows)
+    report = zone.load("ets/compliance")
+    assert report.rows_loaded == 1
+    assert zone.quarantined("ets/compliance") == [
+        (3, "entity_id", "unknown_entity"),
+        (4, "ccer_offset_tco2", "ccer_over_5_percent"),
+        (5, "verification_date", "not_an_iso_date"),
+    ]
+
+
+def test_meter_readings_for_unknown_or_closed_accounts(zone: Zone):
+    header = "account_id,division_code,industry_code,customer_type,entity_id,opened_on,closed_on"
+    zone.deliver(
+        "power/accounts",
+        "accounts_2025-01-01.csv",
+        header,
+        [
+            "A1,140105,44,大工业,,2010-01-01,",
+            "A2,140105,31,大工业,,2010-01-01,2025-05-31",
+            "A3,140106,HH_URBAN,居民,,2010-01-01,",
+        ],
+    )
+    assert zone.load("power/accounts").rows_loaded == 3
+    zone.deliver(
+        "power/meter_daily",
+        "2025-06-01.csv",
+        "account_id,date,electricity_kwh",
+        [
+            "A1,2025-06-01,120000.5",
+            "A2,2025-06-01,5",  # closed on 2025-05-31
+            "A9,2025-06-01,5",  # unknown
+            "A3,2025-06-01,-1",  # negative
+            "A3,2025-05-31,5",  # another day than the file's
+        ],
+    )
+    report = zone.load("power/meter_daily")
+    assert report.rows_loaded == 1
+    assert zone.quarantined("power/meter_daily") == [
+        (3, "account_id", "unknown_or_closed_account"),
+        (4, "account_id", "unknown_or_closed_account"),
+        (5, "electricity_kwh", "negative"),
+        (6, "date", "period_outside_file"),
+    ]
+
+
+def test_weight_cases_only_for_flat_glass_and_unknown_products(zone: Zone):
+    zone.deliver(
+        "stats/industrial_output",
+        "2024-03_quick.csv",
+        "period,report_type,division_code,product_name,quantity,unit",
+        [
+            "2024-03,quick,140105,平板玻璃,120,万重量箱",
+            "2024-03,quick,140105,粗钢,120,万重量箱",
+            "2024-03,quick,140105,钢材,120,万吨",
+            "2024-03,annual,140106,焦炭,30,万吨",
+        ],
+    )
+    report = zone.load("stats/industrial_output")
+    assert report.rows_loaded == 1
+    assert zone.quarantined("stats/industrial_output") == [
+        (3, "unit", "unit_not_allowed"),
+        (4, "product_name", "unknown_product"),
+        (5, "report_type", "report_type_outside_file"),
+    ]
+
+
+def test_only_the_stock_item_may_be_negative(zone: Zone):
+    zone.deliver(
+        "stats/energy_supply",
+        "2023_annual.csv",
+        "period,report_type,division_code,energy_name,item,quantity,unit",
+        [
+            "2023,annual,140000,原煤,库存增(-)减(+)量,-350,万吨",
+            "2023,annual,140000,原煤,调出到外省(市)量,-5,万吨",
+            "2023,annual,140105,原煤,一次能源生产量,5,万吨",  # a county: not in this feed
+        ],
+    )
+    report = zone.load("stats/energy_supply")
+    assert report.rows_loaded == 1
+    assert zone.quarantined("stats/energy_supply") == [
+        (3, "quantity", "negative"),
+        (4, "division_code", "unknown_division"),
+    ]
+
+
+def test_coal_consumption_only_for_coal_plants(zone: Zone):
+    header = (
+        "date,plant_id,plant_name,division_code,fuel_type,capacity_mw,generation_mwh,"
+        "coal_consumption_tce,exported_mwh"
+    )
+    zone.deliver(
+        "power/generation_daily",
+        "2025-06-01.csv",
+        header,
+        [
+            "2025-06-01,P1,太原一电厂,140105,煤电,1200,24000,7200,8000",
+            "2025-06-01,P2,太原二电厂,140105,煤电,600,12000,,0",  # coal plant without coal
+            "2025-06-01,P3,右玉风电场,140106,风电,200,900,10,0",  # wind with coal
+            "2025-06-01,P4,光伏电站,140106,光伏,0,100,,0",  # capacity must be > 0
+        ],
+    )
+    report = zone.load("power/generation_daily")
+    assert report.rows_loaded == 1
+    assert zone.quarantined("power/generation_daily") == [
+        (3, "coal_consumption_tce", "coal_consumption_only_for_coal"),
+        (4, "coal_consumption_tce", "coal_consumption_only_for_coal"),
+        (5, "capacity_mw", "below_minimum"),
+    ]
