@@ -304,10 +304,11 @@ def test_sql_can_be_shown_on_request(tmp_path):
 
 
 def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
-    release = write_published(tmp_path / "releases" / "r1")
+    # The layout of quality.publish: published/<table> is a relative symlink to a release.
     published = tmp_path / "published"
-    published.mkdir()
-    os.symlink(release / "emissions_by_city", published / "emissions_by_city")
+    release = write_published(published / ".releases" / "r1")
+    os.symlink(Path(".releases/r1/emissions_by_city"), published / "emissions_by_city")
+    (release / "emissions_by_city" / "manifest.json").write_text("{}")
     # A partition that is itself a symlink (DuckDB's ** glob would not follow it).
     extra = tmp_path / "elsewhere" / "year=2024"
     extra.mkdir(parents=True)
@@ -318,7 +319,7 @@ def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
     )
     os.symlink(extra, release / "emissions_by_city" / "year=2024")
     (published / "_staging").mkdir()
-    (published / ".tmp").mkdir()
+    os.symlink(Path(".releases/r1/emissions_by_city"), published / ".emissions_by_city.switching")
     (published / "manifest.json").write_text("{}")
 
     views = published_views_connection(published)
