@@ -390,7 +390,8 @@ def _auto_index(instances: list[_Instance], site_title: str) -> str:
     return f'<h1>{html.escape(site_title)}</h1>\n<ul class="page-index">{items}</ul>\n'
 
 
-def _prepare_output(out_dir: Path) -> Path:
+def _check_output(out_dir: Path) -> None:
+    """Refuse to replace anything but a folder that an earlier build wrote."""
     if out_dir.exists():
         if not out_dir.is_dir():
             raise ReportBuildError.at(str(out_dir), 0, "output path exists and is not a folder")
@@ -401,6 +402,10 @@ def _prepare_output(out_dir: Path) -> Path:
                 f"output folder is not empty and was not built by reports (no {SITE_MARKER}): "
                 "refusing to replace it",
             )
+
+
+def _staging_dir(out_dir: Path) -> Path:
+    """A fresh folder beside `out_dir` (same file system, so the final swap is a rename)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
 
@@ -428,17 +433,31 @@ def build_site(
     """Render every page of `pages_dir` into a static site at `out_dir`.
 
     `connection_factory` is called once per rendered page (and once per templated page for
-    its params query) and must return a DuckDB connection with the tables the pages read.
+    its params query) and must return a new DuckDB connection with the tables the pages
+    read; the build closes it after use.
     Every problem is collected; if there is any, ReportBuildError lists them all with page
     path and line, and the previous site at `out_dir` is left untouched.
     """
     pages_dir, out_dir = Path(pages_dir), Path(out_dir)
     if not pages_dir.is_dir():
         raise ReportBuildError.at(str(pages_dir), 0, "pages folder not found")
+    _check_output(out_dir)
     problems: list[BuildProblem] = []
     warnings: list[str] = []
     sources = _parse_sources(pages_dir, problems)
     instances = _instances(sources, connection_factory, problems, warnings)
+    first_source: dict[str, _Source] = {}
+    for instance in instances:
+        output = str(instance.output)
+        other = first_source.setdefault(output, instance.source)
+        if other is not instance.source:
+            problems.append(
+                BuildProblem(
+                    instance.source.display_path,
+                    1,
+                    f"writes {output}, as {other.display_path} does",
+                )
+            )
     for instance in instances:
         try:
             _render(instance, connection_factory, show_sql, warnings)
@@ -459,7 +478,7 @@ def build_site(
     outputs = {str(instance.output) for instance in instances}
     nav = _nav_tree(instances)
     template = _environment().get_template("base.html.j2")
-    staging = _prepare_output(out_dir)
+    staging = _staging_dir(out_dir)
     try:
         assets = staging / "assets"
         assets.mkdir()

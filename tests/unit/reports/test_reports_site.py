@@ -297,6 +297,12 @@ def test_refuses_to_replace_a_folder_it_did_not_build(tmp_path):
     assert (tmp_path / "site" / "precious.txt").read_text() == "keep me"
 
 
+def test_two_pages_may_not_write_the_same_file(tmp_path):
+    pages = {"cities/140100.md": "# 太原\n", "cities/[city].md": CITY}
+    with pytest.raises(ReportBuildError, match=r"writes cities/140100.html, as .*140100.md does"):
+        build(tmp_path, pages)
+
+
 def test_sql_can_be_shown_on_request(tmp_path):
     result = build(tmp_path, {"index.md": "```sql q\nselect 42 as a\n```\n"}, show_sql=True)
     index = read(result.out_dir, "index.html")
