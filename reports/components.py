@@ -385,7 +385,7 @@ def _series_chart(kind: str) -> Renderer:
 
     def render(props: Mapping[str, Any], _: Sequence[ChildCall], ctx: RenderContext) -> str:
         spec = chart_spec(kind, props)
-        label = props.get("title") or f"{kind} chart"
+        label = props.get("title") or {"line": "折线图", "area": "面积图", "bar": "柱状图"}[kind]
         chart = _chart_html(spec, ctx, css_class="series-chart", label=label)
         return f'<figure class="chart chart-{kind}">{chart}</figure>'
 

@@ -10,6 +10,7 @@ SQL runs, with the page path and line in the message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,7 +336,7 @@ def _scan_template(text: str, first_line: int) -> list[_Token]:
     return tokens
 
 
-def _scan_tag(text: str, start: int, line_at) -> tuple[_Token, int]:
+def _scan_tag(text: str, start: int, line_at: Callable[[int], int]) -> tuple[_Token, int]:
     match = _TAG_NAME.match(text, start)
     assert match is not None
     name = match.group(1)
