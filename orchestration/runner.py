@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +30,40 @@ class RunOutcome:
         )
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _dbt_failures(error) -> list[str]:
+    """The failing dbt nodes named in a dbt CLI error (its first line says nothing useful)."""
+    while error is not None:
+        message = ANSI_ESCAPE.sub("", error.message or "")
+        if "Errors parsed from dbt logs:" in message:
+            parsed = message.split("Errors parsed from dbt logs:", 1)[1].splitlines()
+            failures, detail = [], ""
+            for line in (line.strip() for line in parsed):
+                if line.startswith(("Failure in", "Error in")):
+                    if detail:
+                        failures.append(detail)
+                    detail = line
+                elif detail and line and not line.endswith("]") and len(detail) < 300:
+                    detail += f": {line}" if not detail.endswith(":") else f" {line}"
+            if detail:
+                failures.append(detail)
+            return failures
+        error = error.cause
+    return []
+
+
 def failure_lines(events: list[dg.DagsterEvent]) -> list[str]:
     """One line per failed step, per failed blocking check, per failed expectation."""
     lines: list[str] = []
     for event in events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
+            dbt_failures = _dbt_failures(error)
+            if dbt_failures:
+                lines += [f"step {event.step_key}: {failure}" for failure in dbt_failures]
+                continue
             message = error.message.strip().splitlines()[0] if error else "failed"
             cause = error.cause if error else None
             while cause is not None and cause.cause is not None:
