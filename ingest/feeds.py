@@ -52,6 +52,8 @@ class FeedSpec:
     # Dagster partitions of the ingest asset: "year", "month", "day", or None for registries
     # delivered at any time (entities, accounts).
     partitioning: str | None = None
+    # Raw columns stored typed rather than as delivered text (the large feeds): column → type.
+    types: dict[str, str] = field(default_factory=dict)
 
     @property
     def table(self) -> str:
@@ -73,8 +75,17 @@ class FeedSpec:
 # ---- reusable row rules -------------------------------------------------------------------
 
 
+def _text(column: str) -> pl.Expr:
+    """The column as stripped text, whatever its type (Parquet delivers typed columns)."""
+    return pl.col(column).cast(pl.String).str.strip_chars()
+
+
 def _blank(column: str) -> pl.Expr:
-    return pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
+    return pl.col(column).is_null() | (_text(column) == "")
+
+
+def _as_date(column: str) -> pl.Expr:
+    return _text(column).str.to_date("%Y-%m-%d", strict=False)
 
 
 def required(column: str) -> RowRule:
@@ -101,8 +112,11 @@ def number(column: str, *, minimum: float | None = 0.0, integer: bool = False) -
     """Not a number, or below the minimum (``negative_quantity`` when the minimum is 0)."""
 
     def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
-        text = pl.col(column).str.strip_chars()
-        value = text.cast(pl.Int64 if integer else pl.Float64, strict=False)
+        target = pl.Int64 if integer else pl.Float64
+        if df.schema[column].is_numeric():
+            value = pl.col(column).cast(target, strict=False)
+        else:
+            value = pl.col(column).str.strip_chars().cast(target, strict=False)
         bad = ~_blank(column) & (value.is_null() | value.is_nan())
         if minimum is not None:
             bad = bad | (value < minimum).fill_null(False)
@@ -114,7 +128,7 @@ def number(column: str, *, minimum: float | None = 0.0, integer: bool = False) -
 
 def period_matches_file(column: str) -> RowRule:
     def check(df: pl.DataFrame, name: FileName, _reference: ReferenceData) -> pl.Series:
-        return df.select(pl.col(column).str.strip_chars() != name.period).to_series()
+        return df.select(_text(column) != name.period).to_series()
 
     return RowRule(column, "period_outside_file", check)
 
@@ -123,7 +137,7 @@ def report_type_matches_file(column: str) -> RowRule:
     def check(df: pl.DataFrame, name: FileName, _reference: ReferenceData) -> pl.Series:
         if name.report_type is None:
             return pl.Series([False] * df.height)
-        return df.select(pl.col(column).str.strip_chars() != name.report_type).to_series()
+        return df.select(_text(column) != name.report_type).to_series()
 
     return RowRule(column, "report_type_outside_file", check)
 
@@ -160,7 +174,7 @@ def valid_uscc(column: str) -> RowRule:
 
 def iso_date(column: str) -> RowRule:
     def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
-        parsed = pl.col(column).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+        parsed = _as_date(column)
         return df.select(~_blank(column) & parsed.is_null()).to_series()
 
     return RowRule(column, "not_an_iso_date", check)
@@ -181,7 +195,7 @@ def open_account(column: str, date_column: str) -> RowRule:
         accounts = reference.accounts
         readings = df.select(
             pl.col(column).alias("account_id"),
-            pl.col(date_column).str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("_d"),
+            _as_date(date_column).alias("_d"),
         )
         joined = readings.join(accounts, on="account_id", how="left", maintain_order="left")
         closed = pl.col("closed_on").is_not_null() & (pl.col("_d") > pl.col("closed_on"))
@@ -488,6 +502,7 @@ METER_DAILY = FeedSpec(
     key=("account_id",),
     name_pattern=name_pattern(DAY, report_type="none", extensions=("parquet", "csv")),
     formats=("parquet", "csv"),
+    types={"date": "date", "electricity_kwh": "double"},
     partitioning="day",
     rules=(
         *_required("account_id", "date", "electricity_kwh"),

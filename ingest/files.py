@@ -69,6 +69,7 @@ def read_csv_text(path: Path) -> tuple[pl.DataFrame, str]:
         raise FileRejected("empty", "the file is empty")
     decoded = decode_text(raw)
     text = decoded.text
+    data = raw if decoded.encoding == "utf-8" else text.encode("utf-8")
     if not text.endswith(("\n", "\r")):
         # A delivery whose last line lacks its newline may have been cut off in transfer:
         # accept it only if the last line has as many fields as the header.
@@ -81,7 +82,7 @@ def read_csv_text(path: Path) -> tuple[pl.DataFrame, str]:
             )
     try:
         frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             infer_schema=False,
             truncate_ragged_lines=False,
         )
@@ -112,25 +113,25 @@ def read_xlsx_text(path: Path) -> pl.DataFrame:
     return frame.with_columns(pl.all().cast(pl.String))
 
 
-def read_parquet_text(path: Path) -> pl.DataFrame:
+def read_parquet_typed(path: Path) -> pl.DataFrame:
+    """Parquet keeps its column types; the row rules read them as text where they need to."""
     try:
-        frame = pl.read_parquet(path)
+        return pl.read_parquet(path)
     except Exception as error:
         raise FileRejected(
             "unreadable", f"not a readable Parquet file: {first_line(error)}"
         ) from None
-    return frame.with_columns(pl.all().cast(pl.String))
 
 
 def read_delivery(path: Path) -> tuple[pl.DataFrame, str]:
-    """Read any delivered file as all-text columns; returns the frame and its encoding/format."""
+    """Read a delivered file (CSV and XLSX as text, Parquet typed); returns it and its encoding."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame, encoding = read_csv_text(path)
     elif suffix == ".xlsx":
         frame, encoding = read_xlsx_text(path), "xlsx"
     elif suffix == ".parquet":
-        frame, encoding = read_parquet_text(path), "parquet"
+        frame, encoding = read_parquet_typed(path), "parquet"
     else:
         raise FileRejected("format", f"unsupported file type {suffix!r} (csv, xlsx, parquet)")
     frame = frame.rename({column: column.strip() for column in frame.columns})

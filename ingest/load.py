@@ -80,7 +80,9 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
-    columns = ",\n    ".join(f'"{column}" varchar' for column in spec.columns)
+    columns = ",\n    ".join(
+        f'"{column}" {spec.types.get(column, "varchar")}' for column in spec.columns
+    )
     con.execute(
         f"""create table if not exists raw.{spec.table} (
     {columns},
@@ -209,7 +211,7 @@ def load_file(
     try:
         con.register(
             "incoming_rows",
-            valid.select(*spec.columns, "_sha256", "_file_period", "_line_number"),
+            typed(valid, spec).select(*spec.columns, "_sha256", "_file_period", "_line_number"),
         )
         con.execute(f"insert into raw.{spec.table} by name select * from incoming_rows")
         con.unregister("incoming_rows")
@@ -228,6 +230,25 @@ def load_file(
         con.execute("rollback")
         raise
     return outcome
+
+
+POLARS_TYPES = {"date": pl.Date, "double": pl.Float64, "bigint": pl.Int64, "varchar": pl.String}
+
+
+def typed(frame: pl.DataFrame, spec: FeedSpec) -> pl.DataFrame:
+    """Valid rows with the feed's typed columns converted (text is parsed, types are cast)."""
+    conversions = []
+    for column, sql_type in spec.types.items():
+        target = POLARS_TYPES[sql_type]
+        if frame.schema[column] == target:
+            continue
+        if frame.schema[column] == pl.String and target == pl.Date:
+            conversions.append(pl.col(column).str.strip_chars().str.to_date("%Y-%m-%d"))
+        elif frame.schema[column] == pl.String:
+            conversions.append(pl.col(column).str.strip_chars().cast(target))
+        else:
+            conversions.append(pl.col(column).cast(target))
+    return frame.with_columns(conversions) if conversions else frame
 
 
 def find_violations(

@@ -206,3 +206,34 @@ def test_coal_consumption_only_for_coal_plants(zone: Zone):
         (4, "coal_consumption_tce", "coal_consumption_only_for_coal"),
         (5, "capacity_mw", "below_minimum"),
     ]
+
+
+def test_meter_readings_in_parquet_load_typed(zone: Zone):
+    import datetime as dt
+
+    import polars as pl
+
+    zone.deliver(
+        "power/accounts",
+        "accounts_2025-01-01.csv",
+        "account_id,division_code,industry_code,customer_type,entity_id,opened_on,closed_on",
+        ["A1,140105,44,大工业,,2010-01-01,"],
+    )
+    zone.load("power/accounts")
+    path = zone.landing / "power/meter_daily/2025-06-02.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(
+        {
+            "account_id": ["A1", "A2"],
+            "date": [dt.date(2025, 6, 2), dt.date(2025, 6, 2)],
+            "electricity_kwh": [1234.5, 10.0],
+        }
+    ).write_parquet(path)
+    report = zone.load("power/meter_daily")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    row = zone.con.execute(
+        "select account_id, date, electricity_kwh from raw.power__meter_daily"
+    ).fetchone()
+    assert row == ("A1", dt.date(2025, 6, 2), 1234.5)
+    raw_row = zone.con.execute("select raw_row->>'date' from audit.quarantined_rows").fetchone()
+    assert raw_row == ("2025-06-02",)
