@@ -320,13 +320,11 @@ def format_quantities(
             units[chosen] = alternative
             threshold += probability
     multiplier = np.array([unit_multipliers[unit] for unit in units])
-    value = quantity / multiplier
-    text = np.empty(frame.height, dtype=object)
-    for unit, decimals in UNIT_DECIMALS.items():
-        mask = units == unit
-        if mask.any():
-            text[mask] = np.char.mod(f"%.{decimals}f", np.round(value[mask], decimals))
-    nonzero = np.array([t is not None and t.strip("0.") != "" for t in text])
+    decimals = np.array([UNIT_DECIMALS[unit] for unit in units])
+    scale = 10.0**decimals
+    value = np.round(quantity / multiplier * scale) / scale
+    nonzero = value > 0
+    text = pl.Series(value).cast(pl.String)
     return frame.with_columns(
-        pl.Series("quantity", text, dtype=pl.String), pl.Series("unit", units, dtype=pl.String)
+        text.alias("quantity"), pl.Series("unit", units, dtype=pl.String)
     ).filter(pl.Series(nonzero))

@@ -89,6 +89,14 @@ def entity_deliveries(world: World) -> list[tuple[dt.date, pl.DataFrame]]:
         deliveries.append((dt.date(year, 1, 15), frame.sort("entity_id")))
         for row in frame.iter_rows(named=True):
             current[row["entity_id"]] = row
+    # Before the world's range only the registry's state matters: one list at its start.
+    start = dt.date(world.first_year, 1, 15)
+    early = [frame for date, frame in deliveries if date <= start]
+    if early:
+        merged = pl.concat(early).unique("entity_id", keep="last", maintain_order=True)
+        deliveries = [(start, merged.sort("entity_id"))] + [
+            (date, frame) for date, frame in deliveries if date > start
+        ]
     return deliveries
 
 

@@ -15,7 +15,6 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 from tqdm import tqdm
 
 from ingest.sample import parameters as p
@@ -267,9 +266,9 @@ class AccountRegistry:
             "closed": self.frame["closed_on"].cast(pl.Int32).fill_null(far).to_numpy(),
         }
 
-    @cached_property
-    def account_ids(self) -> pa.Array:
-        return pa.array(self.frame["account_id"].to_list(), pa.string())
+    @property
+    def account_ids(self) -> pl.Series:
+        return self.frame["account_id"]
 
 
 def customer_type_shares(industry: str) -> dict[str, float]:
@@ -332,16 +331,18 @@ def build_accounts(
     # Carbon-market plants: steel, cement and aluminium, and the standby supply of some
     # power plants, linked by their unified social credit code.
     entities = world.ets_entities
+    linked = world.rng("accounts-ets")  # the same at every scale
     for entity in entities.iter_rows(named=True):
         if entity["ets_sector"] == "power":
-            if rng.random() > 0.2:
+            if linked.random() > 0.2:
                 continue
-            kwh = entity["capacity_mw"] * rng.uniform(3000.0, 8000.0)
+            kwh = entity["capacity_mw"] * linked.uniform(3000.0, 8000.0)
         else:
             product = entity["product"]
             county_index = world.county_codes.index(entity["division_code"])
             output_t = county_output_t(world, product, year)[county_index] * entity["output_share"]
-            kwh = output_t * ELECTRICITY_KWH_PER_T[product] * rng.lognormal(0.0, 0.08)
+            kwh = output_t * ELECTRICITY_KWH_PER_T[product] * linked.lognormal(0.0, 0.08)
+        opened = epoch_first + dt.timedelta(days=int(linked.integers(0, 6200)))
         rows.append(
             {
                 "account_id": next_id(entity["division_code"]),
@@ -349,7 +350,7 @@ def build_accounts(
                 "industry_code": entity["industry_code"],
                 "customer_type": "大工业",
                 "entity_id": entity["entity_id"],
-                "opened_on": random_date(epoch_first, dt.date(2012, 1, 1)),
+                "opened_on": opened,
                 "closed_on": None,
                 "annual_kwh": kwh,
             }
@@ -452,9 +453,6 @@ def write_meter_daily(
     noise_sigma = np.array([DAILY_NOISE[t] for t in CUSTOMER_TYPES])
     season = np.array([np.array(p.MONTHLY_SHAPES[SEASONAL_SHAPE[t]]) * 12 for t in CUSTOMER_TYPES])
     epoch = dt.date(1970, 1, 1)
-    schema = pa.schema(
-        [("account_id", pa.string()), ("date", pa.date32()), ("electricity_kwh", pa.float64())]
-    )
     for day in tqdm(days, desc="meter_daily", unit="day", disable=not progress):
         ordinal = (day - epoch).days
         active = np.flatnonzero((arrays["opened"] <= ordinal) & (ordinal < arrays["closed"]))
@@ -464,15 +462,12 @@ def write_meter_daily(
         noise = np.exp(rng.standard_normal(active.size) * noise_sigma[kinds])
         kwh = np.round(base[active] * factor * noise, 2)
         kwh[rng.random(active.size) < 0.002] = 0.0  # outages and meter faults
-        table = pa.table(
-            [
-                ids.take(pa.array(active)),
-                pa.array(np.full(active.size, ordinal, dtype=np.int32), pa.int32()).cast(
-                    pa.date32()
-                ),
-                pa.array(kwh, pa.float64()),
-            ],
-            schema=schema,
+        table = pl.DataFrame(
+            {
+                "account_id": ids.gather(active),
+                "date": pl.Series(np.full(active.size, ordinal, dtype=np.int32)).cast(pl.Date),
+                "electricity_kwh": kwh,
+            }
         )
         path = recorder.path(feed, f"{day.isoformat()}.parquet")
-        recorder.record(feed, table.num_rows, write_parquet(table, path))
+        recorder.record(feed, table.height, write_parquet(table, path))

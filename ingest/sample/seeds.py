@@ -8,6 +8,7 @@ holds with exactly the factors the warehouse uses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -42,17 +43,24 @@ class Divisions:
     def counties(self) -> pl.DataFrame:
         return self.frame.filter(pl.col("level") == "county").sort("division_code")
 
+    @cached_property
+    def _county_by_names(self) -> dict[tuple[str, str], str]:
+        city_names = dict(self.cities.select("division_code", "name_zh").iter_rows())
+        return {
+            (city_names[parent], name): code
+            for code, name, parent in self.counties.select(
+                "division_code", "name_zh", "parent_code"
+            ).iter_rows()
+        }
+
     def county_code(self, city_name: str, county_name: str) -> str:
         """The code of a county given its city's and its own Chinese name."""
-        city = self.cities.filter(pl.col("name_zh") == city_name)
-        if city.height != 1:
-            raise KeyError(f"no city {city_name!r} in the division seed")
-        county = self.counties.filter(
-            (pl.col("parent_code") == city["division_code"][0]) & (pl.col("name_zh") == county_name)
-        )
-        if county.height != 1:
-            raise KeyError(f"no county {county_name!r} in {city_name} in the division seed")
-        return county["division_code"][0]
+        try:
+            return self._county_by_names[(city_name, county_name)]
+        except KeyError:
+            raise KeyError(
+                f"no county {county_name!r} in {city_name} in the division seed"
+            ) from None
 
 
 def load_divisions(seeds_dir: Path) -> Divisions:

@@ -258,7 +258,7 @@ class World:
             for row in self.counties.iter_rows(named=True)
         }
 
-    @property
+    @cached_property
     def county_codes(self) -> list[str]:
         return self.counties["division_code"].to_list()
 
