@@ -1,8 +1,10 @@
 -- Annual consumption per county × industry × variety × use: the annual final where the year has
--- one, otherwise the sum of the year's monthly quick reports (report_type = 'quick').
+-- one, otherwise the year's annual quick report, otherwise the sum of its monthly quick reports.
+-- `report_type` says which: 'annual' (年报, final) or 'quick' (快报). Years first_year..last_year.
 with consumption as (
 
     select * from {{ ref('stg_stats__energy_consumption') }}
+    where year between {{ var('first_year') }} and {{ var('last_year') }}
 
 ),
 

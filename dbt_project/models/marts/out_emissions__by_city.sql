@@ -1,35 +1,33 @@
--- Energy CO2 by city and year: the counties' combustion emissions summed to their city.
-with emissions as (
+-- CO2 by city and year (published as emissions_by_city): territorial total = energy (fuel
+-- combustion) + industrial processes; indirect emissions of electricity beside it, never in it;
+-- carbon intensity on constant-price GDP (base year var gdp_base_year) and population.
+with totals as (
 
-    select * from {{ ref('int_emissions__county_industry_fuel') }}
-
-),
-
-divisions as (
-
-    select * from {{ ref('ref_divisions') }}
-
-),
-
-by_city as (
-
-    select
-        emissions.year,
-        emissions.report_type,
-        county.parent_code as division_code,
-        sum(emissions.energy_tco2) as energy_tco2
-    from emissions
-    inner join divisions as county on county.division_code = emissions.division_code
-    group by all
+    select * from {{ ref('int_emissions__division_totals') }}
+    where division_level = 'city'
 
 )
 
 select
-    by_city.year,
-    by_city.report_type,
-    by_city.division_code,
-    city.division_name_zh,
-    by_city.energy_tco2
-from by_city
-inner join divisions as city on city.division_code = by_city.division_code
-order by by_city.year, by_city.division_code
+    year,
+    report_type,
+    division_code,
+    division_name_zh,
+    energy_tco2,
+    process_tco2,
+    total_tco2,
+    electricity_indirect_tco2,
+    gdp_100m_yuan_constant,
+    intensity_tco2_per_10k_yuan,
+    population_10k,
+    heat_indirect_tco2,
+    electricity_mwh,
+    heat_gj,
+    grid_factor_tco2_per_mwh,
+    grid_factor_year,
+    grid_factor_region,
+    gdp_100m_yuan,
+    gdp_base_year,
+    tco2_per_capita
+from totals
+order by year, division_code
