@@ -62,8 +62,46 @@ def generate_landing_zone(
 ) -> SampleSummary:
     """Write a deterministic sample of every landing-zone feed of the contract to ``out_dir``.
 
-    The same arguments give byte-identical files. ``scale`` only sizes the meter feed.
+    The world ends on 31 December of ``last_year``. Files, as the contract names them:
+
+    ``stats/energy_consumption``  ``YYYY_annual.csv`` for every year but the last (UTF-8; with
+        a BOM up to 2017); ``YYYY-MM_quick.csv`` for the months of the last two years, so the
+        last year is quick-only and the one before carries the annual revision (~3 % above
+        the sum of its quicks).
+    ``stats/energy_supply``       ``YYYY_annual.csv`` (last year ``_quick``), GB18030, CRLF.
+    ``stats/gdp``                 ``YYYY_annual.xlsx``; ``YYYY_quick.xlsx`` for the last two.
+    ``stats/population``          ``YYYY.csv``, UTF-8 with BOM.
+    ``stats/industrial_output``   ``YYYY-MM_annual.csv`` (all but the last year) and
+        ``YYYY-MM_quick.csv`` (last two years), GB18030, CRLF.
+    ``ets/entities``              ``entities_2021-03-31.csv``, then ``entities_YYYY-01-15.csv``
+        updates holding only new, renamed or moved entities (steel, cement, aluminium in 2025).
+    ``ets/compliance``            ``YYYY.xlsx`` for 2021 .. last year - 1 (verified a year on).
+    ``power/accounts``            ``accounts_<first day>.csv`` and ``accounts_<last day>.csv``
+        of the daily window, each the whole registry as of its date.
+    ``power/meter_daily``         ``YYYY-MM-DD.parquet`` (zstd) per day of the window.
+    ``power/generation_daily``    ``YYYY-MM-DD.csv`` per day of the window.
+    ``factors/grid``              ``YYYY.csv`` for the years with a published release.
+
+    Province CO2 (fuel combustion with the factor seed plus process CO2 of the industrial
+    output with the process seed) follows CEADs' scope-1 totals 2010-2019 and the synthetic
+    continuation of ``parameters.PROVINCE_SCOPE1_MT`` afterwards.
+
+    ``scale`` sizes only the meter feed: about 1,500 x ``scale`` accounts (plus the county
+    household aggregates and the carbon-market plants) over ``daily_days`` days, by default
+    31 x ``scale`` (the last 31 days at scale 1: ~56,000 readings). ``scale=50`` writes about
+    113 million readings over 1,550 days, one day in memory at a time (~3 million rows/s,
+    under 300 MB resident; see ``bench/generate_meters.py``). ``daily_days`` also sets the
+    days of ``power/generation_daily``; it is capped at the world's range.
+
+    The same arguments give byte-identical files (CSV, XLSX and Parquet alike); another
+    ``seed`` gives another world. ``seeds_dir`` defaults to the project's dbt seeds
+    (divisions, units, energy, process and grid factors). ``progress`` shows a progress bar
+    while the meter feed is written.
     """
+    if scale < 1:
+        raise ValueError(f"scale must be at least 1, got {scale}")
+    if daily_days is not None and daily_days < 1:
+        raise ValueError(f"daily_days must be at least 1, got {daily_days}")
     started = time.perf_counter()
     out_dir = Path(out_dir)
     world = World(seed, first_year, last_year, Path(seeds_dir or DEFAULT_SEEDS_DIR))

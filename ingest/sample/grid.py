@@ -1,7 +1,8 @@
 """The grid emission factor releases of the sample world: the real published values only.
 
 The values, documents and publication dates are the project's seed ``ref_grid_factors.csv``
-(MEE/NBS releases); one file per year of the world's range that has a release.
+(MEE/NBS releases); one file per year of the world's range whose release was published by
+the world's last day (31 December of its last year): nothing is delivered before it exists.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ def write_grid_factors(world: World, recorder: Recorder) -> None:
     feed = "factors/grid"
     path = world.seeds_dir / "ref_grid_factors.csv"
     releases = pl.read_csv(path, infer_schema=False).select(GRID_COLUMNS)
+    world_end = f"{world.last_year}-12-31"
     for year in world.years:
-        frame = releases.filter(pl.col("year") == str(year))
+        frame = releases.filter(
+            (pl.col("year") == str(year)) & (pl.col("published_on") <= world_end)
+        )
         if frame.height == 0:
             continue
         out = recorder.path(feed, f"{year}.csv")

@@ -3,8 +3,7 @@
 Meter readings are the large feed. They are written one Parquet file per day, each day
 computed with numpy from per-account arrays, so memory stays bounded by one day's rows
 whatever the scale: ``scale`` s gives about ``METER_ACCOUNTS_PER_SCALE`` x s accounts and,
-by default, ``31 x s`` days (so scale 50 writes about 1,550 days x 75,000 accounts,
-over 100 million readings).
+by default, ``31 x s`` days (scale 50: 75,000 accounts x 1,550 days, ~113 million readings).
 """
 
 from __future__ import annotations

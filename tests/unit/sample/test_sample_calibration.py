@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import REPO, read_any, seed
+from sample_helpers import REPO, read_any, seed
 
 CEADS_2019_SCOPE1_MT = 564.86
 CEADS_FILE = REPO.parent / "shared" / "reference" / "ceads_shanxi_province_emissions.csv"

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
-from conftest import SEEDS, read_any
+from sample_helpers import SEEDS, read_any
 
 from ingest.sample.energy import EnergyModel
 from ingest.sample.power import build_accounts, daily_window
