@@ -1,8 +1,10 @@
 """The carbon-market registry's feeds of the sample world: entities and annual compliance.
 
-Entities come as a first list (power, 2021) and yearly updates: new power plants, a few
-renamed or moved entities, and from 2025 the steel, cement and aluminium plants whose first
-compliance year is 2024. Updates carry only the changed and new entities; none is deleted.
+Entities come as a first list (power, 2021) and yearly updates (``entities_YYYY-01-15``):
+new power plants, a few renamed or moved entities, and in 2024 the steel, cement and
+aluminium plants whose first compliance year is 2024. Every entity is delivered in a file of
+its first compliance year at the latest, so a load that goes year by year knows it before its
+first compliance record. Updates carry only the changed and new entities; none is deleted.
 Compliance for year Y is verified in Y+1, so the last year of the world has none yet.
 """
 
@@ -21,7 +23,7 @@ from ingest.sample.writers import write_csv, write_xlsx
 
 ETS_START = 2021  # first compliance year of the national market (power)
 EXPANSION_FIRST_YEAR = 2024  # steel, cement, aluminium: first compliance for 2024 emissions
-EXPANSION_LISTED = 2025  # ... listed in 2025
+EXPANSION_LISTED = 2024  # ... listed with the 2024 update (the plan was announced in 2024)
 ENTITY_COLUMNS = [
     "entity_id",
     "entity_name",

@@ -74,10 +74,11 @@ def generate_landing_zone(
     ``stats/industrial_output``   ``YYYY-MM_annual.csv`` (all but the last year) and
         ``YYYY-MM_quick.csv`` (last two years), GB18030, CRLF.
     ``ets/entities``              ``entities_2021-03-31.csv``, then ``entities_YYYY-01-15.csv``
-        updates holding only new, renamed or moved entities (steel, cement, aluminium in 2025).
+        updates holding only new, renamed or moved entities (steel, cement, aluminium in 2024).
     ``ets/compliance``            ``YYYY.xlsx`` for 2021 .. last year - 1 (verified a year on).
-    ``power/accounts``            ``accounts_<first day>.csv`` and ``accounts_<last day>.csv``
-        of the daily window, each the whole registry as of its date.
+    ``power/accounts``            ``accounts_YYYY-MM-DD.csv`` on the daily window's first day,
+        each first of a month in it and its last day: the whole registry as of that date
+        (new connections listed up to 31 days before they are energised).
     ``power/meter_daily``         ``YYYY-MM-DD.parquet`` (zstd) per day of the window.
     ``power/generation_daily``    ``YYYY-MM-DD.csv`` per day of the window.
     ``factors/grid``              ``YYYY.csv`` for the years with a published release.

@@ -55,6 +55,8 @@ FULL_LOAD_HOURS = {"风电": 1900.0, "光伏": 1250.0, "水电": 1800.0, "燃气
 # Tonnes CO2 per MWh of gas-fired plants (coal plants: from their coal use and the seed).
 GAS_TCO2_PER_MWH = {"燃气": 0.38, "煤层气": 0.45}
 EXPORT_SHARE_OF_EXPORT_PLANTS = 0.85
+# Accounts appear in the registry this many days before they are energised.
+PRE_REGISTRATION_DAYS = 31
 GENERATION_COLUMNS = [
     "date",
     "plant_id",
@@ -415,12 +417,24 @@ def build_accounts(
     return AccountRegistry(frame)
 
 
+def registry_dates(window: list[dt.date]) -> list[dt.date]:
+    """Registry deliveries: the window's first day, the first of each month, its last day."""
+    dates = [window[0], *(day for day in window if day.day == 1), window[-1]]
+    return list(dict.fromkeys(dates))
+
+
 def write_accounts(registry: AccountRegistry, window: list[dt.date], recorder: Recorder) -> None:
-    """Two whole-registry deliveries: as of the window's first day, and as of its last."""
+    """Whole-registry deliveries (see ``registry_dates``), each as known on its date.
+
+    New connections are registered before they are energised: a delivery already lists the
+    accounts opening within the next ``PRE_REGISTRATION_DAYS`` days; closures appear once
+    they happened.
+    """
     feed = "power/accounts"
     frame = registry.frame
-    for as_of in dict.fromkeys([window[0], window[-1]]):
-        known = frame.filter(pl.col("opened_on") <= as_of).with_columns(
+    for as_of in registry_dates(window):
+        horizon = as_of + dt.timedelta(days=PRE_REGISTRATION_DAYS)
+        known = frame.filter(pl.col("opened_on") <= horizon).with_columns(
             pl.when(pl.col("closed_on") <= as_of).then(pl.col("closed_on")).alias("closed_on")
         )
         text = known.select(ACCOUNT_COLUMNS).with_columns(

@@ -141,3 +141,27 @@ def test_meter_accounts_grow_with_scale():
     small = build_accounts(world, energy, 1, window).frame.height
     large = build_accounts(world, energy, 4, window).frame.height
     assert large - small == 3 * 1500
+
+
+def test_references_are_delivered_no_later_than_their_use(landing):
+    """A load that goes period by period knows every account and entity before it is used."""
+    root, _ = landing
+    deliveries = [
+        (dt.date.fromisoformat(path.stem.removeprefix("accounts_")), read_any(path))
+        for path in sorted((root / "power/accounts").iterdir())
+    ]
+    first_known = {}
+    for date, frame in deliveries:
+        for account in frame["account_id"]:
+            first_known.setdefault(account, date)
+    readings = meters(root).group_by("account_id").agg(pl.col("date").min())
+    for account, first_reading in readings.iter_rows():
+        assert first_known[account] <= first_reading, account
+    entity_year = {}
+    for path in sorted((root / "ets/entities").iterdir()):
+        year = int(path.stem.removeprefix("entities_")[:4])
+        for entity in read_any(path)["entity_id"]:
+            entity_year.setdefault(entity, year)
+    for path in (root / "ets/compliance").iterdir():
+        for entity in read_any(path)["entity_id"]:
+            assert entity_year[entity] <= int(path.stem), (path.name, entity)
