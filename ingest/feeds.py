@@ -14,8 +14,10 @@ from ingest.reference import ReferenceData
 REPORT_TYPES = ("annual", "quick")
 ENERGY_USES = ("终端消费", "火力发电", "供热", "炼焦", "炼油", "制气", "洗选煤", "原料用途")
 
-# A rule sees the all-text frame plus the file's period and yields a boolean Series per row:
-# True where the row breaks the rule.
+# A rule yields, for every row of a delivered frame, True where the row breaks it. Most rules
+# are a polars expression (all of a file's are evaluated in one pass); the few that need a join
+# or Python (the credit-code check character) look at the whole frame.
+RuleExpression = Callable[[pl.Schema, "FileName", ReferenceData], pl.Expr]
 RuleCheck = Callable[[pl.DataFrame, "FileName", ReferenceData], pl.Series]
 
 
@@ -23,7 +25,18 @@ RuleCheck = Callable[[pl.DataFrame, "FileName", ReferenceData], pl.Series]
 class RowRule:
     column: str
     rule: str  # short code stored in audit.quarantined_rows.rule
-    check: RuleCheck
+    expression: RuleExpression | None = None
+    check: RuleCheck | None = None
+
+    def broken(self, frame: pl.DataFrame, name: FileName, reference: ReferenceData) -> pl.Series:
+        if self.expression is not None:
+            return frame.select(self.expression(frame.schema, name, reference)).to_series()
+        assert self.check is not None
+        return self.check(frame, name, reference)
+
+
+def expression_rule(column: str, rule: str, build: RuleExpression) -> RowRule:
+    return RowRule(column, rule, expression=build)
 
 
 @dataclass(frozen=True)
@@ -89,57 +102,109 @@ def _as_date(column: str) -> pl.Expr:
 
 
 def required(column: str) -> RowRule:
-    return RowRule(column, "required", lambda df, _n, _r: df.select(_blank(column)).to_series())
+    return expression_rule(column, "required", lambda _s, _n, _r: _blank(column))
 
 
 def one_of(column: str, allowed: tuple[str, ...], rule: str) -> RowRule:
-    return RowRule(
-        column,
-        rule,
-        lambda df, _n, _r: df.select(~_blank(column) & ~pl.col(column).is_in(allowed)).to_series(),
+    return expression_rule(
+        column, rule, lambda _s, _n, _r: ~_blank(column) & ~pl.col(column).is_in(allowed)
     )
 
 
 def in_reference(column: str, attribute: str, rule: str) -> RowRule:
-    def check(df: pl.DataFrame, _name: FileName, reference: ReferenceData) -> pl.Series:
-        allowed = list(getattr(reference, attribute))
-        return df.select(~_blank(column) & ~pl.col(column).is_in(allowed)).to_series()
+    def build(_schema: pl.Schema, _name: FileName, reference: ReferenceData) -> pl.Expr:
+        return ~_blank(column) & ~pl.col(column).is_in(list(getattr(reference, attribute)))
 
-    return RowRule(column, rule, check)
+    return expression_rule(column, rule, build)
 
 
 def number(column: str, *, minimum: float | None = 0.0, integer: bool = False) -> RowRule:
-    """Not a number, or below the minimum (``negative_quantity`` when the minimum is 0)."""
+    """Not a number, or below the minimum (``negative`` when the minimum is 0)."""
 
-    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
+    def build(schema: pl.Schema, _name: FileName, _reference: ReferenceData) -> pl.Expr:
         target = pl.Int64 if integer else pl.Float64
-        if df.schema[column].is_numeric():
+        if schema[column].is_numeric():
             value = pl.col(column).cast(target, strict=False)
         else:
             value = pl.col(column).str.strip_chars().cast(target, strict=False)
         bad = ~_blank(column) & (value.is_null() | value.is_nan())
         if minimum is not None:
             bad = bad | (value < minimum).fill_null(False)
-        return df.select(bad).to_series()
+        return bad
 
     rule = "not_a_number" if minimum is None else ("negative" if minimum == 0 else "below_minimum")
-    return RowRule(column, rule, check)
+    return expression_rule(column, rule, build)
 
 
 def period_matches_file(column: str) -> RowRule:
-    def check(df: pl.DataFrame, name: FileName, _reference: ReferenceData) -> pl.Series:
-        return df.select(_text(column) != name.period).to_series()
+    def build(schema: pl.Schema, name: FileName, _reference: ReferenceData) -> pl.Expr:
+        if schema[column] == pl.Date and len(name.period) == len("YYYY-MM-DD"):
+            return pl.col(column) != pl.lit(name.start)
+        return _text(column) != name.period
 
-    return RowRule(column, "period_outside_file", check)
+    return expression_rule(column, "period_outside_file", build)
 
 
 def report_type_matches_file(column: str) -> RowRule:
-    def check(df: pl.DataFrame, name: FileName, _reference: ReferenceData) -> pl.Series:
+    def build(_schema: pl.Schema, name: FileName, _reference: ReferenceData) -> pl.Expr:
         if name.report_type is None:
-            return pl.Series([False] * df.height)
-        return df.select(_text(column) != name.report_type).to_series()
+            return pl.repeat(False, pl.len())
+        return _text(column) != name.report_type
 
-    return RowRule(column, "report_type_outside_file", check)
+    return expression_rule(column, "report_type_outside_file", build)
+
+
+def iso_date(column: str) -> RowRule:
+    return expression_rule(
+        column, "not_an_iso_date", lambda _s, _n, _r: ~_blank(column) & _as_date(column).is_null()
+    )
+
+
+def known_entity(column: str) -> RowRule:
+    def build(_schema: pl.Schema, _name: FileName, reference: ReferenceData) -> pl.Expr:
+        return ~_blank(column) & ~pl.col(column).is_in(list(reference.entity_ids))
+
+    return expression_rule(column, "unknown_entity", build)
+
+
+def ccer_within_limit() -> RowRule:
+    """CCER offsets may cover at most 5% of verified emissions."""
+
+    def build(_schema: pl.Schema, _name: FileName, _reference: ReferenceData) -> pl.Expr:
+        ccer = pl.col("ccer_offset_tco2").cast(pl.Float64, strict=False)
+        verified = pl.col("verified_emissions_tco2").cast(pl.Float64, strict=False)
+        return (ccer > verified * 0.05 + 1e-9).fill_null(False)
+
+    return expression_rule("ccer_offset_tco2", "ccer_over_5_percent", build)
+
+
+def coal_consumption_for_coal_plants() -> RowRule:
+    """coal_consumption_tce is required for 煤电 and empty for every other fuel."""
+
+    def build(_schema: pl.Schema, _name: FileName, _reference: ReferenceData) -> pl.Expr:
+        is_coal = pl.col("fuel_type") == "煤电"
+        blank = _blank("coal_consumption_tce")
+        return (is_coal & blank) | (~is_coal & ~blank)
+
+    return expression_rule("coal_consumption_tce", "coal_consumption_only_for_coal", build)
+
+
+def stock_item_only_negative() -> RowRule:
+    def build(_schema: pl.Schema, _name: FileName, _reference: ReferenceData) -> pl.Expr:
+        value = pl.col("quantity").cast(pl.Float64, strict=False)
+        return ((value < 0) & (pl.col("item") != "库存增(-)减(+)量")).fill_null(False)
+
+    return expression_rule("quantity", "negative", build)
+
+
+def product_unit() -> RowRule:
+    """Weight cases (重量箱) only for 平板玻璃."""
+
+    def build(_schema: pl.Schema, _name: FileName, _reference: ReferenceData) -> pl.Expr:
+        weight_case = pl.col("unit").is_in(["重量箱", "万重量箱"])
+        return weight_case & (pl.col("product_name") != "平板玻璃")
+
+    return expression_rule("unit", "unit_not_allowed", build)
 
 
 def unit_allowed_for_energy(unit_column: str, energy_column: str) -> RowRule:
@@ -156,7 +221,7 @@ def unit_allowed_for_energy(unit_column: str, energy_column: str) -> RowRule:
         known_energy = pl.col("_energy").is_in(list(reference.units_by_energy))
         return joined.select(known_energy & pl.col("_ok").is_null() & ~_blank("_unit")).to_series()
 
-    return RowRule(unit_column, "unit_not_allowed", check)
+    return RowRule(unit_column, "unit_not_allowed", check=check)
 
 
 def valid_uscc(column: str) -> RowRule:
@@ -169,83 +234,23 @@ def valid_uscc(column: str) -> RowRule:
             [v is not None and v.strip() != "" and not is_valid_uscc(v) for v in values]
         )
 
-    return RowRule(column, "bad_check_character", check)
+    return RowRule(column, "bad_check_character", check=check)
 
 
-def iso_date(column: str) -> RowRule:
-    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
-        parsed = _as_date(column)
-        return df.select(~_blank(column) & parsed.is_null()).to_series()
+def open_account(column: str) -> RowRule:
+    """A reading of a daily file must name a known account open on the file's day (rows of
+    another day are quarantined by the period rule)."""
 
-    return RowRule(column, "not_an_iso_date", check)
-
-
-def known_entity(column: str, *, optional: bool) -> RowRule:
-    def check(df: pl.DataFrame, _name: FileName, reference: ReferenceData) -> pl.Series:
-        known = list(reference.entity_ids)
-        return df.select(~_blank(column) & ~pl.col(column).is_in(known)).to_series()
-
-    return RowRule(column, "unknown_entity", check)
-
-
-def open_account(column: str, date_column: str) -> RowRule:
-    """A meter reading must name a known account that is open on the reading's date."""
-
-    def check(df: pl.DataFrame, _name: FileName, reference: ReferenceData) -> pl.Series:
+    def build(_schema: pl.Schema, name: FileName, reference: ReferenceData) -> pl.Expr:
+        day = name.start
         accounts = reference.accounts
-        readings = df.select(
-            pl.col(column).alias("account_id"),
-            _as_date(date_column).alias("_d"),
-        )
-        joined = readings.join(accounts, on="account_id", how="left", maintain_order="left")
-        closed = pl.col("closed_on").is_not_null() & (pl.col("_d") > pl.col("closed_on"))
-        not_yet = pl.col("opened_on").is_not_null() & (pl.col("_d") < pl.col("opened_on"))
-        bad = ~_blank("account_id") & (pl.col("_known").is_null() | closed | not_yet)
-        return joined.select(bad.fill_null(False)).to_series()
+        open_ids = accounts.filter(
+            (pl.col("opened_on").is_null() | (pl.col("opened_on") <= day))
+            & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= day))
+        )["account_id"]
+        return ~_blank(column) & ~pl.col(column).is_in(open_ids)
 
-    return RowRule(column, "unknown_or_closed_account", check)
-
-
-def ccer_within_limit() -> RowRule:
-    """CCER offsets may cover at most 5% of verified emissions."""
-
-    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
-        ccer = pl.col("ccer_offset_tco2").cast(pl.Float64, strict=False)
-        verified = pl.col("verified_emissions_tco2").cast(pl.Float64, strict=False)
-        return df.select((ccer > verified * 0.05 + 1e-9).fill_null(False)).to_series()
-
-    return RowRule("ccer_offset_tco2", "ccer_over_5_percent", check)
-
-
-def coal_consumption_for_coal_plants() -> RowRule:
-    """coal_consumption_tce is required for 煤电 and empty for every other fuel."""
-
-    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
-        is_coal = pl.col("fuel_type") == "煤电"
-        blank = _blank("coal_consumption_tce")
-        return df.select((is_coal & blank) | (~is_coal & ~blank)).to_series()
-
-    return RowRule("coal_consumption_tce", "coal_consumption_only_for_coal", check)
-
-
-def stock_item_only_negative() -> RowRule:
-    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
-        value = pl.col("quantity").cast(pl.Float64, strict=False)
-        return df.select(
-            ((value < 0) & (pl.col("item") != "库存增(-)减(+)量")).fill_null(False)
-        ).to_series()
-
-    return RowRule("quantity", "negative", check)
-
-
-def product_unit() -> RowRule:
-    """Weight cases (重量箱) only for 平板玻璃."""
-
-    def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
-        weight_case = pl.col("unit").is_in(["重量箱", "万重量箱"])
-        return df.select(weight_case & (pl.col("product_name") != "平板玻璃")).to_series()
-
-    return RowRule("unit", "unit_not_allowed", check)
+    return expression_rule(column, "unknown_or_closed_account", build)
 
 
 def name_pattern(
@@ -459,7 +464,7 @@ ETS_COMPLIANCE = FeedSpec(
         *_required("allocated_allowances_tco2", "surrendered_allowances_tco2"),
         *_required("output_quantity", "output_unit", "verification_date"),
         period_matches_file("compliance_year"),
-        known_entity("entity_id", optional=False),
+        known_entity("entity_id"),
         number("verified_emissions_tco2"),
         number("allocated_allowances_tco2"),
         number("surrendered_allowances_tco2"),
@@ -508,7 +513,7 @@ METER_DAILY = FeedSpec(
         *_required("account_id", "date", "electricity_kwh"),
         period_matches_file("date"),
         number("electricity_kwh"),
-        open_account("account_id", "date"),
+        open_account("account_id"),
     ),
 )
 

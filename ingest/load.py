@@ -46,6 +46,7 @@ create table if not exists audit.quarantined_rows (
 """
 
 DATA_ROW_OFFSET = 2  # header is line 1, the first data row line 2
+COMMIT_ROWS = 2_000_000
 
 
 @dataclass
@@ -114,6 +115,29 @@ def delivered_files(
         yield path
 
 
+class RawWriter:
+    """Buffers valid rows of several files and inserts them into the raw table in one go (one
+    insert per transaction is much faster than one per file)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: FeedSpec):
+        self.con = con
+        self.spec = spec
+        self.frames: list[pl.DataFrame] = []
+
+    def add(self, frame: pl.DataFrame) -> None:
+        if frame.height:
+            self.frames.append(frame)
+
+    def flush(self) -> None:
+        if not self.frames:
+            return
+        incoming_rows = pl.concat(self.frames, how="vertical_relaxed", rechunk=False)
+        self.frames = []
+        self.con.register("incoming_rows", incoming_rows)
+        self.con.execute(f"insert into raw.{self.spec.table} by name select * from incoming_rows")
+        self.con.unregister("incoming_rows")
+
+
 def load_feed(
     con: duckdb.DuckDBPyConnection,
     spec: FeedSpec,
@@ -130,18 +154,39 @@ def load_feed(
     if spec.feed in UPSTREAM_FEEDS:
         reference = reference.with_warehouse(con)
     report = FeedLoadReport(spec.feed)
-    for path in delivered_files(landing_dir, spec, window):
-        outcome = load_file(
-            con,
-            spec,
-            reference,
-            path,
-            landing_dir=landing_dir,
-            archive_dir=archive_dir,
-            rejected_dir=rejected_dir,
-        )
-        if outcome is not None:
+    # Files load in transactions of about COMMIT_ROWS rows: a file's rows, its quarantine and
+    # its audit record always commit together, and a crash loses only uncommitted files, which
+    # are not recorded and so load again on the next run. A rejection commits at once, since
+    # the file has left the landing zone.
+    writer = RawWriter(con, spec)
+    pending_rows = 0
+    con.execute("begin transaction")
+    try:
+        for path in delivered_files(landing_dir, spec, window):
+            outcome = load_file(
+                con,
+                spec,
+                reference,
+                path,
+                landing_dir=landing_dir,
+                archive_dir=archive_dir,
+                rejected_dir=rejected_dir,
+                writer=writer,
+            )
+            if outcome is None:
+                continue
             report.outcomes.append(outcome)
+            pending_rows += outcome.rows_loaded + outcome.rows_quarantined
+            if outcome.status == "rejected" or pending_rows >= COMMIT_ROWS:
+                writer.flush()
+                con.execute("commit")
+                con.execute("begin transaction")
+                pending_rows = 0
+        writer.flush()
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     return report
 
 
@@ -154,8 +199,9 @@ def load_file(
     landing_dir: Path,
     archive_dir: Path,
     rejected_dir: Path,
+    writer: RawWriter,
 ) -> FileOutcome | None:
-    """Load one delivered file; returns None when this exact file was already recorded."""
+    """Load one delivered file inside the caller's transaction; None if already recorded."""
     relative = path.relative_to(landing_dir).as_posix()
     sha256 = sha256_of(path)
     seen = con.execute(
@@ -178,7 +224,9 @@ def load_file(
                 f"the name {path.name!r} does not follow <period>[_<report_type>].<ext> "
                 f"({spec.name_pattern.pattern})",
             )
-        frame, encoding = read_delivery(path)
+        frame, encoding = read_delivery(
+            path, {column: POLARS_TYPES[sql] for column, sql in spec.types.items()}
+        )
         _check_columns(frame, spec)
     except FileRejected as rejection:
         outcome = FileOutcome(relative, sha256, "rejected", reason=str(rejection))
@@ -192,7 +240,7 @@ def load_file(
     valid = (
         frame.with_row_index("_row")
         .with_columns((pl.col("_row") + DATA_ROW_OFFSET).cast(pl.Int64).alias("_line_number"))
-        .filter(~pl.col("_line_number").is_in(list(bad_lines)))
+        .filter(~pl.col("_line_number").is_in(list(bad_lines)) if bad_lines else pl.lit(True))
         .drop("_row")
         .with_columns(pl.lit(sha256).alias("_sha256"), pl.lit(name.period).alias("_file_period"))
     )
@@ -207,28 +255,17 @@ def load_file(
         rows_loaded=valid.height,
         rows_quarantined=len(bad_lines),
     )
-    con.execute("begin transaction")
-    try:
-        con.register(
-            "incoming_rows",
-            typed(valid, spec).select(*spec.columns, "_sha256", "_file_period", "_line_number"),
+    writer.add(typed(valid, spec).select(*spec.columns, "_sha256", "_file_period", "_line_number"))
+    if violations.height:
+        con.register("incoming_violations", violations)
+        con.execute(
+            "insert into audit.quarantined_rows by name select ? as feed, ? as file, "
+            '? as sha256, line_number, "column", rule, raw_row from incoming_violations',
+            [spec.feed, relative, sha256],
         )
-        con.execute(f"insert into raw.{spec.table} by name select * from incoming_rows")
-        con.unregister("incoming_rows")
-        if violations.height:
-            con.register("incoming_violations", violations)
-            con.execute(
-                "insert into audit.quarantined_rows by name select ? as feed, ? as file, "
-                '? as sha256, line_number, "column", rule, raw_row from incoming_violations',
-                [spec.feed, relative, sha256],
-            )
-            con.unregister("incoming_violations")
-        _supersede_earlier(con, spec, name, relative)
-        _record(con, spec, outcome, name, encoding, now, archived_as=archived.name)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        con.unregister("incoming_violations")
+    _supersede_earlier(con, spec, name, relative, writer)
+    _record(con, spec, outcome, name, encoding, now, archived_as=archived.name)
     return outcome
 
 
@@ -257,24 +294,43 @@ def find_violations(
     """One row per (line, column, rule) broken, with the raw row as JSON."""
     found: list[pl.DataFrame] = []
     lines = pl.Series("line_number", range(DATA_ROW_OFFSET, frame.height + DATA_ROW_OFFSET))
-    for rule in spec.rules:
-        broken = rule.check(frame, name, reference).fill_null(False)
+    expression_rules = [rule for rule in spec.rules if rule.expression is not None]
+    key = pl.col(spec.key[0]) if len(spec.key) == 1 else pl.struct(spec.key)
+    flags = frame.select(
+        *(
+            rule.expression(frame.schema, name, reference).alias(f"_rule_{index}")
+            for index, rule in enumerate(expression_rules)
+        ),
+        key.is_duplicated().alias("_duplicated"),
+    )
+    broken_by_rule = [(rule, flags.to_series(i)) for i, rule in enumerate(expression_rules)]
+    broken_by_rule += [
+        (rule, rule.broken(frame, name, reference))
+        for rule in spec.rules
+        if rule.expression is None
+    ]
+    for rule, broken in broken_by_rule:
+        broken = broken.fill_null(False)
         if broken.any():
             found.append(
                 pl.DataFrame({"line_number": lines.filter(broken)}).with_columns(
                     pl.lit(rule.column).alias("column"), pl.lit(rule.rule).alias("rule")
                 )
             )
-    # Duplicate keys among the rows that pass every other rule: none of them can be trusted.
-    flagged = pl.concat(found)["line_number"] if found else pl.Series([], dtype=pl.Int64)
-    keyed = frame.select(spec.key).with_columns(lines).filter(~pl.col("line_number").is_in(flagged))
-    duplicated = keyed.filter(pl.struct(spec.key).is_duplicated())
-    if duplicated.height:
-        found.append(
-            duplicated.select("line_number").with_columns(
-                pl.lit(",".join(spec.key)).alias("column"), pl.lit("duplicate_key").alias("rule")
-            )
+    if flags["_duplicated"].any():
+        # Duplicate keys among the rows that pass every other rule: none of them is trusted.
+        flagged = pl.concat(found)["line_number"] if found else pl.Series([], dtype=pl.Int64)
+        keyed = (
+            frame.select(spec.key).with_columns(lines).filter(~pl.col("line_number").is_in(flagged))
         )
+        duplicated = keyed.filter(pl.struct(spec.key).is_duplicated())
+        if duplicated.height:
+            found.append(
+                duplicated.select("line_number").with_columns(
+                    pl.lit(",".join(spec.key)).alias("column"),
+                    pl.lit("duplicate_key").alias("rule"),
+                )
+            )
     if not found:
         return pl.DataFrame(
             schema={
@@ -322,7 +378,11 @@ def _reject(path: Path, relative: str, rejection: FileRejected, rejected_dir: Pa
 
 
 def _supersede_earlier(
-    con: duckdb.DuckDBPyConnection, spec: FeedSpec, name: FileName | None, relative: str
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    name: FileName | None,
+    relative: str,
+    writer: RawWriter,
 ) -> None:
     """Mark the earlier delivery of the same feed, period and report type as a vintage."""
     if name is None:
@@ -338,6 +398,7 @@ def _supersede_earlier(
         ).fetchall()
     ]
     if earlier:
+        writer.flush()  # the earlier delivery's rows may still be buffered
         con.execute(
             f"update raw.{spec.table} set _is_superseded = true where _sha256 in "
             f"(select unnest(?::varchar[]))",

@@ -222,3 +222,18 @@ def test_redelivery_supersedes_and_same_bytes_are_a_duplicate(zone):
     vintages = con.execute("select count(*) from raw.stats__energy_consumption").fetchone()[0]
     assert vintages == 6, "the superseded vintage stays queryable"
     assert load().outcomes == []  # and running again changes nothing
+
+
+def test_a_revision_delivered_with_its_original_in_one_run_supersedes_it(zone):
+    folder, con, load, deliveries = zone
+    write(folder / "batch-1" / "2019_annual.csv", [HEADER, *ROWS])
+    revised = [*ROWS[:2], "2019,annual,140106,HH_URBAN,天然气,终端消费,1.7,亿立方米,"]
+    write(folder / "batch-2" / "2019_annual.csv", [HEADER, *revised])
+    report = load()
+    assert [o.status for o in report.outcomes] == ["loaded", "loaded"]
+    assert deliveries()["status"].to_list() == ["superseded", "loaded"]
+    current = con.execute(
+        "select count(*), sum(quantity::double) from raw.stats__energy_consumption "
+        "where not _is_superseded"
+    ).fetchone()
+    assert current == (3, 1200.5 + 35000 + 1.7)
