@@ -1,6 +1,6 @@
 """Benchmark the sample meter feed: write N million daily readings, print rows/s and peak RSS.
 
-    PYTHONPATH=. .venv/bin/python bench/generate_meters.py 100 [--out bench/out/meters]
+    .venv/bin/python bench/generate_meters.py 100 [--out bench/out/meters] [--progress]
 
 The accounts come from the sample world at the scale whose default window would give about
 N million rows (rows ~ 1,500 x scale accounts x 31 x scale days); the number of days is then
@@ -17,10 +17,18 @@ import sys
 import time
 from pathlib import Path
 
+# Run as a script, Python puts bench/ first on sys.path, where bench/ingest.py would shadow
+# the ingest package: the repository root goes first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import polars as pl
 
 from ingest.sample.energy import EnergyModel
-from ingest.sample.power import METER_ACCOUNTS_PER_SCALE, build_accounts, write_meter_daily
+from ingest.sample.power import (
+    METER_ACCOUNTS_PER_SCALE,
+    build_accounts,
+    write_meter_daily,
+)
 from ingest.sample.power import daily_window as window_of
 from ingest.sample.recorder import Recorder
 from ingest.sample.seeds import DEFAULT_SEEDS_DIR
