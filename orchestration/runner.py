@@ -173,7 +173,8 @@ def materialise_everything(settings: Settings, selection: str | None = None) -> 
 
 
 def province_summary(settings: Settings) -> str:
-    """Province totals by year, from the published extract (what departments see)."""
+    """Province totals by year, from the published extract (what departments see): the
+    territorial total (energy + process) and, beside it and not in it, indirect emissions."""
     import duckdb
 
     table = settings.published_dir / "emissions_by_city"
@@ -182,10 +183,22 @@ def province_summary(settings: Settings) -> str:
     con = duckdb.connect()
     rows = con.execute(
         f"""select year, any_value(report_type) as report_type,
-                   sum(energy_tco2) / 1e6 as energy_mt
+                   sum(energy_tco2) / 1e6 as energy_mt,
+                   sum(process_tco2) / 1e6 as process_mt,
+                   sum(total_tco2) / 1e6 as total_mt,
+                   sum(electricity_indirect_tco2) / 1e6 as electricity_indirect_mt,
+                   sum(heat_indirect_tco2) / 1e6 as heat_indirect_mt
             from read_parquet('{table}/**/*.parquet', hive_partitioning = true)
             group by year order by year"""
     ).fetchall()
-    lines = ["Shanxi province, CO2 from fuel combustion (Mt, from published/emissions_by_city):"]
-    lines += [f"  {year}  {energy:8.1f}  {report_type}" for year, report_type, energy in rows]
+    lines = [
+        "Shanxi province, CO2 (Mt, from published/emissions_by_city); total = energy + process,",
+        "indirect emissions of electricity and heat reported beside it, not in it:",
+        "  year    energy  process    total   indirect: electricity  heat   report",
+    ]
+    lines += [
+        f"  {year}  {energy:8.1f} {process:8.1f} {total:8.1f}  {electricity:20.1f} {heat:5.1f}"
+        f"   {report_type}"
+        for year, report_type, energy, process, total, electricity, heat in rows
+    ]
     return "\n".join(lines)
