@@ -93,7 +93,10 @@ def _text(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String).str.strip_chars()
 
 
-def _blank(column: str) -> pl.Expr:
+def _blank(column: str, schema: pl.Schema | None = None) -> pl.Expr:
+    """Null, or empty text. A typed (non-text) column is blank only where null."""
+    if schema is not None and column in schema and schema[column] != pl.String:
+        return pl.col(column).is_null()
     return pl.col(column).is_null() | (_text(column) == "")
 
 
@@ -102,7 +105,7 @@ def _as_date(column: str) -> pl.Expr:
 
 
 def required(column: str) -> RowRule:
-    return expression_rule(column, "required", lambda _s, _n, _r: _blank(column))
+    return expression_rule(column, "required", lambda schema, _n, _r: _blank(column, schema))
 
 
 def one_of(column: str, allowed: tuple[str, ...], rule: str) -> RowRule:
@@ -127,7 +130,7 @@ def number(column: str, *, minimum: float | None = 0.0, integer: bool = False) -
             value = pl.col(column).cast(target, strict=False)
         else:
             value = pl.col(column).str.strip_chars().cast(target, strict=False)
-        bad = ~_blank(column) & (value.is_null() | value.is_nan())
+        bad = ~_blank(column, schema) & (value.is_null() | value.is_nan())
         if minimum is not None:
             bad = bad | (value < minimum).fill_null(False)
         return bad

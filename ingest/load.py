@@ -117,25 +117,42 @@ def delivered_files(
 
 class RawWriter:
     """Buffers valid rows of several files and inserts them into the raw table in one go (one
-    insert per transaction is much faster than one per file)."""
+    insert per transaction is much faster than one per file). Each file's checksum and period
+    join in from a small table rather than travelling as a string on every row."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, spec: FeedSpec):
         self.con = con
         self.spec = spec
         self.frames: list[pl.DataFrame] = []
+        self.files: list[tuple[int, str, str | None]] = []
 
-    def add(self, frame: pl.DataFrame) -> None:
+    def add(self, frame: pl.DataFrame, sha256: str, period: str | None) -> None:
         if frame.height:
-            self.frames.append(frame)
+            index = len(self.files)
+            self.files.append((index, sha256, period))
+            self.frames.append(frame.with_columns(pl.lit(index, pl.Int32).alias("_file")))
 
     def flush(self) -> None:
         if not self.frames:
             return
         incoming_rows = pl.concat(self.frames, how="vertical_relaxed", rechunk=False)
-        self.frames = []
+        incoming_files = pl.DataFrame(
+            self.files,
+            schema={"_file": pl.Int32, "_sha256": pl.String, "_file_period": pl.String},
+            orient="row",
+        )
+        self.frames, self.files = [], []
+        columns = ", ".join(f'"{column}"' for column in self.spec.columns)
         self.con.register("incoming_rows", incoming_rows)
-        self.con.execute(f"insert into raw.{self.spec.table} by name select * from incoming_rows")
+        self.con.register("incoming_files", incoming_files)
+        self.con.execute(
+            f"""insert into raw.{self.spec.table} ({columns}, _sha256, _file_period, _line_number)
+            select {", ".join(f'r."{c}"' for c in self.spec.columns)},
+                   f._sha256, f._file_period, r._line_number
+            from incoming_rows as r join incoming_files as f using (_file)"""
+        )
         self.con.unregister("incoming_rows")
+        self.con.unregister("incoming_files")
 
 
 def load_feed(
@@ -242,7 +259,6 @@ def load_file(
         .with_columns((pl.col("_row") + DATA_ROW_OFFSET).cast(pl.Int64).alias("_line_number"))
         .filter(~pl.col("_line_number").is_in(list(bad_lines)) if bad_lines else pl.lit(True))
         .drop("_row")
-        .with_columns(pl.lit(sha256).alias("_sha256"), pl.lit(name.period).alias("_file_period"))
     )
     archived = archive_dir / spec.feed / f"{sha256}{path.suffix.lower()}"
     archived.parent.mkdir(parents=True, exist_ok=True)
@@ -255,7 +271,7 @@ def load_file(
         rows_loaded=valid.height,
         rows_quarantined=len(bad_lines),
     )
-    writer.add(typed(valid, spec).select(*spec.columns, "_sha256", "_file_period", "_line_number"))
+    writer.add(typed(valid, spec).select(*spec.columns, "_line_number"), sha256, name.period)
     if violations.height:
         con.register("incoming_violations", violations)
         con.execute(
