@@ -92,10 +92,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.settings import REPORT_PAGES_DIR
     from reports.serve import serve
     from reports.site import build_site, published_views_connection
-
-    from orchestration.settings import REPORT_PAGES_DIR
 
     result = build_site(
         REPORT_PAGES_DIR,

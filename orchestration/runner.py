@@ -80,6 +80,8 @@ def failure_lines(events: list[dg.DagsterEvent]) -> list[str]:
             if failed is not None and failed.value:
                 for item in failed.value:
                     where = f" on {item['column']}" if item.get("column") else ""
+                    if item.get("check"):
+                        where = f" ({item['check']}){where}"
                     detail = []
                     if item.get("unexpected_count"):
                         detail.append(f"{item['unexpected_count']} unexpected row(s)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,39 @@ from typing import Any
 import yaml
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
+THRESHOLDS_FILE = Path(__file__).resolve().parent / "thresholds.yml"
 SAMPLE_ROWS = 5
+PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, Any]:
+    """The gates' thresholds (quality/thresholds.yml, or the file EMISSIONS_QUALITY_THRESHOLDS
+    names); suites refer to them as ``${name}`` in queries or ``{threshold: name}`` values."""
+    override = os.environ.get("EMISSIONS_QUALITY_THRESHOLDS", "").strip()
+    chosen = Path(override) if override else path
+    values = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
+    return {
+        name: entry["value"] if isinstance(entry, dict) else entry for name, entry in values.items()
+    }
+
+
+def _check_expectations(path: Path, where: str, expectations: tuple[dict[str, Any], ...]) -> None:
+    for index, expectation in enumerate(expectations, start=1):
+        if set(expectation) - {"type", "kwargs", "meta"} or "type" not in expectation:
+            raise ValueError(
+                f"{path}: {where} expectation {index} must have `type` and optional "
+                "`kwargs`, `meta`"
+            )
+
+
+@dataclass(frozen=True)
+class DerivedCheck:
+    """Expectations on the result of a query (sums across tables, year-on-year changes)."""
+
+    name: str
+    description: str
+    query: str
+    expectations: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -19,17 +52,34 @@ class Suite:
     name: str
     model: str  # the warehouse relation it validates, e.g. marts.out_emissions__by_city
     expectations: tuple[dict[str, Any], ...]
+    checks: tuple[DerivedCheck, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Suite:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         expectations = tuple(document.get("expectations") or ())
-        for index, expectation in enumerate(expectations, start=1):
-            if set(expectation) - {"type", "kwargs", "meta"} or "type" not in expectation:
-                raise ValueError(
-                    f"{path}: expectation {index} must have `type` and optional `kwargs`, `meta`"
+        _check_expectations(path, "the model's", expectations)
+        checks = []
+        for entry in document.get("checks") or ():
+            missing = {"name", "query", "expectations"} - set(entry)
+            if missing:
+                raise ValueError(f"{path}: a check lacks {', '.join(sorted(missing))}")
+            check_expectations = tuple(entry["expectations"])
+            _check_expectations(path, f"check {entry['name']}'s", check_expectations)
+            checks.append(
+                DerivedCheck(
+                    name=entry["name"],
+                    description=entry.get("description", ""),
+                    query=entry["query"],
+                    expectations=check_expectations,
                 )
-        return cls(name=document["suite"], model=document["model"], expectations=expectations)
+            )
+        return cls(
+            name=document["suite"],
+            model=document["model"],
+            expectations=expectations,
+            checks=tuple(checks),
+        )
 
 
 @dataclass
@@ -37,6 +87,7 @@ class ExpectationOutcome:
     expectation: str
     column: str | None
     success: bool
+    check: str | None = None  # the derived check it belongs to; None for the model itself
     observed: Any = None
     unexpected_count: int | None = None
     sample: list[dict[str, Any]] = field(default_factory=list)
@@ -44,6 +95,8 @@ class ExpectationOutcome:
 
     def one_line(self, suite: str) -> str:
         where = f" on {self.column}" if self.column else ""
+        if self.check:
+            suite = f"{suite}/{self.check}"
         if self.exception:
             return f"{suite}: {self.expectation}{where} raised {self.exception}"
         detail = []
@@ -75,37 +128,100 @@ class GateResult:
         return _jsonable(asdict(self))
 
 
-def resolve_kwargs(kwargs: dict[str, Any], run_query) -> dict[str, Any]:
+def substitute(sql: str, thresholds: dict[str, Any]) -> str:
+    """Replace ``${name}`` in a suite's SQL by the threshold's value (numbers only)."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in thresholds:
+            raise KeyError(f"unknown threshold ${{{name}}} (see quality/thresholds.yml)")
+        number = thresholds[name]
+        if not isinstance(number, int | float) or isinstance(number, bool):
+            raise ValueError(f"threshold {name} must be a number to appear in SQL, got {number!r}")
+        return repr(number)
+
+    return PLACEHOLDER.sub(value, sql)
+
+
+def resolve_kwargs(
+    kwargs: dict[str, Any], run_query, thresholds: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """``{query: "select …"}`` becomes the query's first column (a list), ``{scalar: "select …"}``
-    its first value; anything else is taken as written."""
+    its first value, ``{threshold: name}`` the configured threshold; anything else as written."""
+    thresholds = thresholds or {}
     resolved = {}
     for key, value in kwargs.items():
         if isinstance(value, dict) and set(value) == {"query"}:
-            resolved[key] = [row[0] for row in run_query(value["query"])]
+            resolved[key] = [row[0] for row in run_query(substitute(value["query"], thresholds))]
         elif isinstance(value, dict) and set(value) == {"scalar"}:
-            rows = run_query(value["scalar"])
+            rows = run_query(substitute(value["scalar"], thresholds))
             resolved[key] = rows[0][0] if rows else None
+        elif isinstance(value, dict) and set(value) == {"threshold"}:
+            if value["threshold"] not in thresholds:
+                raise KeyError(f"unknown threshold {value['threshold']} (quality/thresholds.yml)")
+            resolved[key] = thresholds[value["threshold"]]
         else:
             resolved[key] = value
     return resolved
 
 
-def run_suite(frame, suite: Suite, run_query) -> GateResult:
-    """Validate a pandas frame against the suite. ``run_query(sql)`` resolves query kwargs."""
+def run_suite(frame, suite: Suite, run_query, fetch_frame=None, thresholds=None) -> GateResult:
+    """Validate a pandas frame against the suite, and each derived check's query result.
+
+    ``run_query(sql)`` returns rows (resolves query kwargs); ``fetch_frame(sql)`` returns a
+    pandas frame (the derived checks). ``thresholds`` default to quality/thresholds.yml.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx  # imported here: it costs seconds
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    thresholds = load_thresholds() if thresholds is None else thresholds
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch_definition = (
-        context.data_sources.add_pandas(f"{suite.name}_source")
-        .add_dataframe_asset(suite.model)
-        .add_batch_definition_whole_dataframe("whole_table")
+    source = context.data_sources.add_pandas(f"{suite.name}_source")
+    batches = [(None, suite.model, suite.expectations, frame)]
+    for check in suite.checks:
+        if fetch_frame is None:
+            raise ValueError(f"suite {suite.name} has derived checks: pass fetch_frame")
+        batches.append(
+            (
+                check.name,
+                check.name,
+                check.expectations,
+                fetch_frame(substitute(check.query, thresholds)),
+            )
+        )
+    outcomes: list[ExpectationOutcome] = []
+    for check_name, asset_name, expectations, batch_frame in batches:
+        outcomes += _validate(
+            gx,
+            source,
+            asset_name,
+            suite.name,
+            check_name,
+            expectations,
+            batch_frame,
+            run_query,
+            thresholds,
+        )
+    return GateResult(
+        suite=suite.name,
+        model=suite.model,
+        success=all(outcome.success for outcome in outcomes),
+        row_count=len(frame),
+        outcomes=outcomes,
     )
-    gx_suite = gx.ExpectationSuite(name=suite.name)
-    for declared in suite.expectations:
-        kwargs = resolve_kwargs(declared.get("kwargs") or {}, run_query)
+
+
+def _validate(
+    gx, source, asset_name, suite_name, check_name, expectations, frame, run_query, thresholds
+) -> list[ExpectationOutcome]:
+    batch_definition = source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(
+        "whole_frame"
+    )
+    gx_suite = gx.ExpectationSuite(name=f"{suite_name}.{check_name or 'model'}")
+    for declared in expectations:
+        kwargs = resolve_kwargs(declared.get("kwargs") or {}, run_query, thresholds)
         expectation_class = gx.expectations.registry.get_expectation_impl(declared["type"])
         gx_suite.add_expectation(expectation_class(**kwargs, meta=declared.get("meta") or None))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
@@ -137,19 +253,14 @@ def run_suite(frame, suite: Suite, run_query) -> GateResult:
                 or ",".join(config.kwargs.get("column_list") or [])
                 or None,
                 success=bool(result.success),
+                check=check_name,
                 observed=_jsonable(details.get("observed_value")),
                 unexpected_count=details.get("unexpected_count"),
                 sample=sample,
                 exception=exception if exception and not result.success else None,
             )
         )
-    return GateResult(
-        suite=suite.name,
-        model=suite.model,
-        success=bool(validation.success),
-        row_count=len(frame),
-        outcomes=outcomes,
-    )
+    return outcomes
 
 
 def _short(value: Any, limit: int = 160) -> str:

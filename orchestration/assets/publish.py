@@ -45,7 +45,12 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
     def gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         with warehouse.connect() as con:
             frame = con.sql(f"select * from {suite.model}").df()
-            result = run_suite(frame, suite, lambda sql: con.execute(sql).fetchall())
+            result = run_suite(
+                frame,
+                suite,
+                run_query=lambda sql: con.execute(sql).fetchall(),
+                fetch_frame=lambda sql: con.sql(sql).df(),
+            )
             con.execute(RESULTS_DDL)
             con.execute(
                 "insert into audit.quality_results values (?, ?, ?, ?, ?, ?)",
@@ -60,6 +65,7 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
             )
         failures = [
             {
+                "check": outcome.check,
                 "expectation": outcome.expectation,
                 "column": outcome.column,
                 "observed": outcome.observed,
