@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import jinja2
 import yaml
 
 PUBLISHED_TABLES_FILE = Path(__file__).resolve().parent / "published_tables.yml"
@@ -151,6 +152,7 @@ def publish_table(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     write_data_dictionary(staging, table)
+    write_gate_report(staging, manifest)
     _fsync_tree(staging)
     os.replace(staging, final)
     switch_current(published_dir, table.name, final)
@@ -173,6 +175,23 @@ def write_data_dictionary(folder: Path, table: PublishedTable) -> None:
         json.dumps([c.__dict__ for c in table.columns], ensure_ascii=False, indent=2),
         encoding="utf-8",
     )
+
+
+def write_gate_report(folder: Path, manifest: dict[str, Any]) -> None:
+    """The gate results as one self-contained HTML page (no scripts, nothing from the internet)."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        autoescape=True,
+    )
+    environment.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+    html = environment.get_template("gate_report.html.j2").render(
+        table=manifest["table"],
+        release_id=manifest["release_id"],
+        created_at=manifest["created_at"],
+        success=all(gate.get("success") for gate in manifest["gate_results"]),
+        gates=manifest["gate_results"],
+    )
+    (folder / "quality_report.html").write_text(html, encoding="utf-8")
 
 
 def switch_current(published_dir: Path, table: str, release: Path) -> None:

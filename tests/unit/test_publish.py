@@ -1,0 +1,126 @@
+"""Write–audit–publish: releases, manifests, atomic switch, pruning, refusal after a failed gate."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from quality import publish as publishing
+from quality.publish import ColumnDoc, PublishedTable, PublishError, publish_table
+
+TABLE = PublishedTable(
+    name="emissions_by_city",
+    model="marts.cities",
+    suite="emissions_by_city",
+    description_zh="各市排放",
+    description_en="Emissions by city",
+    columns=(
+        ColumnDoc("year", "年份", "Year", ""),
+        ColumnDoc("division_code", "行政区划代码", "Division code", ""),
+        ColumnDoc("total_tco2", "排放总量", "Total CO2", "tCO2"),
+    ),
+)
+PASSED = [{"suite": "emissions_by_city", "model": "marts.cities", "success": True,
+           "row_count": 4, "outcomes": []}]  # fmt: skip
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.cities as select * from (values (2020, '140100', 100.0, 'x'), "
+        "(2020, '140200', 50.0, 'y'), (2021, '140100', 110.0, 'x'), (2021, '140200', 52.0, 'y'))"
+        " t(year, division_code, total_tco2, internal_note)"
+    )
+    yield con
+    con.close()
+
+
+def release_files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_release_has_partitions_manifest_dictionary_and_offline_report(con, tmp_path: Path):
+    release = publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
+    current = tmp_path / "emissions_by_city"
+    assert current.is_symlink() and current.resolve() == release.path
+    manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["row_count"] == 4 and manifest["gate_results"] == PASSED
+    assert sorted(f["path"] for f in manifest["files"]) == [
+        "year=2020/part_0.parquet",
+        "year=2021/part_0.parquet",
+    ]
+    for entry in manifest["files"]:
+        assert hashlib.sha256((current / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    frame = pl.read_parquet(current / "year=*/*.parquet", hive_partitioning=True)
+    assert set(frame.columns) == {"year", "division_code", "total_tco2"}, "only listed columns"
+    dictionary = json.loads((current / "data_dictionary.json").read_text(encoding="utf-8"))
+    assert dictionary[2] == {
+        "name": "total_tco2",
+        "zh": "排放总量",
+        "en": "Total CO2",
+        "unit": "tCO2",
+    }
+    html = (current / "quality_report.html").read_text(encoding="utf-8")
+    assert "emissions_by_city" in html and "http://" not in html and "https://" not in html
+
+
+def test_failed_gate_is_refused_and_the_last_release_stays(con, tmp_path: Path):
+    first = publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
+    before = release_files(first.path)
+    failed = [{**PASSED[0], "success": False}]
+    with pytest.raises(PublishError, match="quality gate failed"):
+        publish_table(con, TABLE, tmp_path, gate_results=failed, keep_releases=3)
+    assert (tmp_path / "emissions_by_city").resolve() == first.path
+    assert release_files(first.path) == before
+
+
+def test_a_publish_killed_midway_leaves_the_previous_release_whole(con, tmp_path, monkeypatch):
+    first = publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
+    before = release_files(first.path)
+    con.execute("update marts.cities set total_tco2 = total_tco2 * 2")
+
+    def killed(*_args, **_kwargs):
+        raise KeyboardInterrupt("killed while writing the report")
+
+    monkeypatch.setattr(publishing, "write_gate_report", killed)
+    with pytest.raises(KeyboardInterrupt):
+        publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
+    assert (tmp_path / "emissions_by_city").resolve() == first.path
+    assert release_files(first.path) == before
+    frame = pl.read_parquet(tmp_path / "emissions_by_city" / "year=*/*.parquet")
+    assert frame["total_tco2"].sum() == pytest.approx(312.0)
+    monkeypatch.undo()
+    second = publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
+    assert not any(p.name.endswith(".partial") for p in second.path.parent.iterdir())
+
+
+def test_old_releases_are_pruned_to_the_configured_number(con, tmp_path: Path):
+    releases = [
+        publish_table(
+            con,
+            TABLE,
+            tmp_path,
+            gate_results=PASSED,
+            keep_releases=2,
+            release_id=f"2026010{i}T000000000000Z",
+        )
+        for i in range(1, 5)
+    ]
+    kept = sorted(p.name for p in releases[0].path.parent.iterdir())
+    assert kept == [releases[2].release_id, releases[3].release_id]
+    assert (tmp_path / "emissions_by_city").resolve() == releases[3].path
+
+
+def test_a_mart_lacking_a_documented_column_is_refused(con, tmp_path: Path):
+    con.execute("alter table marts.cities drop column total_tco2")
+    with pytest.raises(PublishError, match="lacks column"):
+        publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
