@@ -109,6 +109,47 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    """Statisticians' SQL on the published release: never blocks (nor waits for) a run."""
+    import duckdb
+
+    catalog = settings.published_dir / "catalog.duckdb"
+    if not catalog.exists():
+        print(f"no published release yet ({catalog} is missing): run `emissions run` first")
+        return 1
+    con = duckdb.connect(str(catalog), read_only=True)
+    try:
+        if args.query:
+            try:
+                con.sql(args.query).show(max_rows=args.max_rows, max_width=200)
+            except duckdb.Error as error:
+                print(f"SQL error: {error}", file=sys.stderr)
+                return 1
+            return 0
+        tables = [row[0] for row in con.execute("show tables").fetchall()]
+        print(f"Published tables ({catalog}): {', '.join(tables)}")
+        print("End a statement with ';'. Ctrl-D quits.")
+        buffer: list[str] = []
+        while True:
+            try:
+                line = input("sql> " if not buffer else "...> ")
+            except EOFError:
+                print()
+                return 0
+            buffer.append(line)
+            if line.rstrip().endswith(";"):
+                statement = "\n".join(buffer)
+                buffer = []
+                try:
+                    relation = con.sql(statement)
+                    if relation is not None:
+                        relation.show(max_rows=args.max_rows, max_width=200)
+                except duckdb.Error as error:
+                    print(f"SQL error: {error}")
+    finally:
+        con.close()
+
+
 def parser() -> argparse.ArgumentParser:
     table = "\n".join(f"  {name:<24} default {d}" for name, (_f, d, _m) in ENVIRONMENT.items())
     root = argparse.ArgumentParser(
@@ -144,6 +185,16 @@ def parser() -> argparse.ArgumentParser:
         "demo", help="write a sample landing zone if there is none, run everything, summarise"
     )
     demo.set_defaults(handler=cmd_demo)
+
+    sql = commands.add_parser(
+        "sql",
+        help="SQL on the published tables (read-only; safe while a run writes)",
+        description="Open published/catalog.duckdb read-only: one view per published table. "
+        "With a query, print its result; without, an interactive prompt.",
+    )
+    sql.add_argument("query", nargs="?", help="a SQL statement to run and print")
+    sql.add_argument("--max-rows", type=int, default=40)
+    sql.set_defaults(handler=cmd_sql)
 
     report = commands.add_parser("report", help="build the report site from the published release")
     report.add_argument("--serve", action="store_true", help="then serve it on 127.0.0.1")

@@ -157,6 +157,7 @@ def publish_table(
     os.replace(staging, final)
     switch_current(published_dir, table.name, final)
     prune_releases(published_dir, table.name, keep_releases)
+    write_reader_catalog(published_dir)
     return Release(table.name, release_id, final, total_rows, manifest)
 
 
@@ -203,6 +204,53 @@ def switch_current(published_dir: Path, table: str, release: Path) -> None:
         temporary.unlink()
     temporary.symlink_to(release.relative_to(published_dir))
     os.replace(temporary, link)
+
+
+CATALOG_FILE = "catalog.duckdb"
+
+
+def published_table_names(published_dir: Path) -> list[str]:
+    return sorted(
+        link.name for link in published_dir.iterdir() if link.is_symlink() and link.is_dir()
+    )
+
+
+def write_reader_catalog(published_dir: Path) -> Path:
+    """A small DuckDB file of views over the current releases, for statisticians' SQL.
+
+    It is a separate file from the warehouse, so readers never wait for (or block) the run that
+    writes the warehouse; its views read ``published/<table>/``, the link that each publish
+    switches atomically, so a query sees a whole release, old or new. The file itself is
+    rebuilt aside and renamed into place.
+    """
+    target = published_dir / CATALOG_FILE
+    building = published_dir / f".{CATALOG_FILE}.building"
+    building.unlink(missing_ok=True)
+    con = duckdb.connect(str(building))
+    try:
+        for name in published_table_names(published_dir):
+            files = (published_dir / name).as_posix() + "/year=*/*.parquet"
+            con.execute(
+                f"create view {name} as select * from "
+                f"read_parquet('{files}', hive_partitioning = true, union_by_name = true)"
+            )
+            dictionary = published_dir / name / "data_dictionary.json"
+            if dictionary.exists():
+                description = json.loads(dictionary.read_text(encoding="utf-8"))
+                for column in description:
+                    comment = f"{column['zh']} / {column['en']}" + (
+                        f" [{column['unit']}]" if column["unit"] else ""
+                    )
+                    con.execute(
+                        f'comment on column {name}."{column["name"]}" is '
+                        + "'"
+                        + comment.replace("'", "''")
+                        + "'"
+                    )
+    finally:
+        con.close()
+    os.replace(building, target)
+    return target
 
 
 def current_release(published_dir: Path, table: str) -> Path | None:
