@@ -56,7 +56,10 @@ class Suite:
 
     @classmethod
     def load(cls, path: Path) -> Suite:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise ValueError(f"suite file {path}: {error}") from None
         expectations = tuple(document.get("expectations") or ())
         _check_expectations(path, "the model's", expectations)
         checks = []
