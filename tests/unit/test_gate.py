@@ -103,3 +103,20 @@ def test_a_missing_city_fails_completeness(warehouse, tmp_path):
     result = gate(warehouse, tmp_path, {"yoy_change_max_pct": 25})
     failed = {(o.expectation, o.column) for o in result.failures}
     assert failed == {("expect_column_distinct_values_to_equal_set", "division_code")}
+
+
+def test_every_suite_and_the_thresholds_file_load():
+    import re
+
+    from quality.gate import SUITES_DIR, load_thresholds
+    from quality.publish import published_tables
+
+    thresholds = load_thresholds()
+    assert all(isinstance(v, int | float) for v in thresholds.values())
+    for table in published_tables().values():
+        path = SUITES_DIR / f"{table.suite}.yml"
+        suite = Suite.load(path)
+        assert suite.model == table.model, path
+        text = path.read_text(encoding="utf-8")
+        for name in re.findall(r"\$\{(\w+)\}", text) + re.findall(r"threshold: (\w+)", text):
+            assert name in thresholds, f"{path} uses unknown threshold {name}"
