@@ -1,7 +1,8 @@
 """Disclosure control of the division × sector table (统计法: no respondent identifiable).
 
 Primary suppression hides a cell that would reveal a single enterprise: fewer than
-``min_reporting_units`` reporting units behind it, or one carbon-market entity's verified
+``min_reporting_units`` reporting units (法人单位) behind it (a cell of households alone has
+none, and is not hidden), or one carbon-market entity's verified
 emissions above ``dominance_share`` of it. Secondary suppression then hides further cells so that
 no hidden value can be recovered by subtraction from what is published:
 
@@ -48,8 +49,12 @@ def suppress(cells: pl.DataFrame, divisions: pl.DataFrame, rules: DisclosureRule
     if frame["division_level"].null_count():
         unknown = frame.filter(pl.col("division_level").is_null())["division_code"].unique()
         raise ValueError(f"cells of unknown divisions: {', '.join(unknown.to_list()[:5])}")
+    # reporting_units is null where only households are behind a cell: no respondent to protect.
+    few_units = pl.col("reporting_units").is_not_null() & (
+        pl.col("reporting_units") < rules.min_reporting_units
+    )
     frame = frame.with_columns(
-        pl.when(pl.col("reporting_units").fill_null(0) < rules.min_reporting_units)
+        pl.when(few_units)
         .then(pl.lit(PRIMARY_UNITS))
         .when(pl.col("max_entity_share").fill_null(0) > rules.dominance_share)
         .then(pl.lit(PRIMARY_DOMINANCE))

@@ -29,7 +29,7 @@ def cells(county_values: dict[tuple[str, str], tuple[float, int, float | None]])
         for ancestor in (parent[county], parent[parent[county]]):
             total = totals.setdefault((ancestor, sector), [0.0, 0])
             total[0] += value
-            total[1] += units
+            total[1] += units or 0
     for (division, sector), (value, units) in totals.items():
         rows.append((2023, division, sector, value, units, None))
     return pl.DataFrame(
@@ -119,3 +119,16 @@ def test_unknown_division_is_an_error():
     bad = cells(base_values()).with_columns(pl.lit("149999").alias("division_code"))
     with pytest.raises(ValueError, match="149999"):
         suppress(bad, DIVISIONS, DisclosureRules())
+
+
+def test_cells_of_households_alone_are_not_hidden():
+    values = base_values()
+    values[("140105", "coking")] = (800.0, None, None)  # households: no reporting units
+    frame = cells(values).with_columns(
+        pl.when((pl.col("division_code") == "140105") & (pl.col("sector_code") == "coking"))
+        .then(None)
+        .otherwise(pl.col("reporting_units"))
+        .alias("reporting_units")
+    )
+    result = suppress(frame, DIVISIONS, DisclosureRules())
+    assert hidden(result) == {}
