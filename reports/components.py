@@ -307,6 +307,9 @@ def render_data_table(
         columns = [(column, column, None, None) for column in result.columns]
     page_size = props.get("rows", 10)
     row_numbers = props.get("rowNumbers", False)
+    highlight = props.get("highlight")
+    if highlight:
+        _require_column(result, highlight, "DataTable", "highlight")
     head = ["<tr>"] + (['<th class="row-number">#</th>'] if row_numbers else [])
     alignments = []
     for column, title, _, align in columns:
@@ -321,7 +324,8 @@ def render_data_table(
         for (column, _, fmt, _), alignment in zip(columns, alignments, strict=True):
             text = format_value(row[column], fmt, column)
             cells.append(f'<td class="align-{alignment}">{_escape(text)}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        marked = highlight and row[highlight] not in (None, False, 0, "")
+        body.append(('<tr class="highlight">' if marked else "<tr>") + "".join(cells) + "</tr>")
     if not body:
         span = len(columns) + (1 if row_numbers else 0)
         body.append(f'<tr><td class="empty" colspan="{span}">无数据 No data</td></tr>')
@@ -607,6 +611,7 @@ COMPONENTS: dict[str, ComponentSpec] = {
             "rows": PropSpec("rows"),
             "title": PropSpec("text"),
             "rowNumbers": PropSpec("bool"),
+            "highlight": PropSpec("column"),
         },
         render_data_table,
         children=frozenset({"Column"}),

@@ -27,7 +27,7 @@ from reports.expressions import (
     parse_expression,
     referenced_names,
 )
-from reports.queries import QUERY_NAME, SqlQuery, execution_order
+from reports.queries import QUERY_NAME, SqlQuery, execution_order, prepare_sql
 
 _FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*?)\s*$")
 _TAG_NAME = re.compile(r"<([A-Z][A-Za-z0-9]*)")
@@ -36,6 +36,7 @@ _PROP_NAME = re.compile(r"[A-Za-z_][\w\-:]*")
 _BARE_VALUE = re.compile(r"(?:(?!/>)[^\s>])+")
 _EACH = re.compile(r"^#each\s+(.+?)\s+as\s+([A-Za-z_]\w*)(?:\s*,\s*([A-Za-z_]\w*))?\s*$", re.S)
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+RESERVED_NAMES = frozenset({"params", "vars"})
 
 
 # --- Nodes ----------------------------------------------------------------------------------
@@ -141,10 +142,66 @@ def parse_page(text: str, path: str) -> Page:
 def _parse(text: str, path: str) -> Page:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     front_matter, body, body_line = _split_front_matter(text)
+    _check_front_matter(front_matter, text)
     tokens, queries = _tokenize_segments(body, body_line)
     execution_order(queries)  # unknown ${references} and cycles fail here, before any SQL runs
+    _check_vars_used(queries, page_vars(front_matter))
     nodes = _build_tree(tokens, set(queries))
     return Page(path, front_matter, queries, nodes)
+
+
+def page_vars(front_matter: dict[str, Any]) -> dict[str, Any]:
+    """The page's constants (front matter `vars:`), e.g. a threshold the SQL reads."""
+    return dict(front_matter.get("vars") or {})
+
+
+def required_tables(front_matter: dict[str, Any]) -> list[str]:
+    """The published tables the page needs (front matter `requires:`)."""
+    return list(front_matter.get("requires") or [])
+
+
+def _front_matter_line(text: str, key: str) -> int:
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _check_front_matter(front_matter: dict[str, Any], text: str) -> None:
+    """`vars:` maps names to plain values; `requires:` lists table names."""
+    declared = front_matter.get("vars")
+    if declared is not None:
+        line = _front_matter_line(text, "vars")
+        if not isinstance(declared, dict):
+            raise PageError(line, "vars: must map names to values, e.g. vars: {threshold_pct: 10}")
+        for name, value in declared.items():
+            if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+                raise PageError(line, f"vars: {name!r} is not a name (letters, digits, _)")
+            if value is None or not isinstance(value, str | int | float | bool):
+                raise PageError(
+                    line, f"vars: {name} must be a number, text or true/false, not {value!r}"
+                )
+    required = front_matter.get("requires")
+    if required is not None:
+        line = _front_matter_line(text, "requires")
+        if isinstance(required, str):
+            required = front_matter["requires"] = [required]
+        if not isinstance(required, list) or not all(
+            isinstance(name, str) and _IDENTIFIER.fullmatch(name) for name in required
+        ):
+            raise PageError(
+                line, "requires: must list table names, e.g. requires: [emissions_by_city]"
+            )
+
+
+def _check_vars_used(queries: dict[str, SqlQuery], declared: dict[str, Any]) -> None:
+    for query in queries.values():
+        for reference in prepare_sql(query.sql, query.line + 1).parameters:
+            if reference.namespace == "vars" and reference.target not in declared:
+                known = ", ".join(f"vars.{name}" for name in declared) or "none"
+                raise PageError(
+                    reference.line,
+                    f"query '{query.name}' uses ${{vars.{reference.target}}}, which the front "
+                    f"matter does not declare (vars: {known})",
+                )
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
@@ -206,8 +263,8 @@ def _tokenize_segments(body: str, first_line: int) -> tuple[list[_Token], dict[s
             if len(info) < 2 or not QUERY_NAME.fullmatch(info[1]):
                 raise PageError(line_number, "a ```sql block needs a name: ```sql my_query")
             name = info[1]
-            if name == "params":
-                raise PageError(line_number, "'params' is reserved and cannot name a query")
+            if name in RESERVED_NAMES:
+                raise PageError(line_number, f"'{name}' is reserved and cannot name a query")
             if name in queries:
                 first = queries[name].line
                 raise PageError(line_number, f"query '{name}' is defined twice (line {first})")
@@ -469,7 +526,7 @@ def _component(token: _Token, parent: _Frame, scope: frozenset[str]) -> Componen
 
 
 def _build_tree(tokens: list[_Token], query_names: set[str]) -> list[Node]:
-    base_scope = frozenset(query_names | {"params"})
+    base_scope = frozenset(query_names | RESERVED_NAMES)
     root = _Frame("root", None, [], 0, base_scope)
     stack = [root]
     for token in tokens:

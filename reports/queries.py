@@ -3,8 +3,9 @@
 A query refers to another query of the same page as `${other}` (or plainly `from other`);
 each result is registered on the page's connection as a view named after the query, so the
 reference reads the materialised result. `${params.city}` becomes the bound parameter `$city`
-(also inside a quoted literal `'${params.city}'`, which binds `CAST($city AS VARCHAR)`): a
-parameter value is never spliced into the SQL text.
+(also inside a quoted literal `'${params.city}'`, which binds `CAST($city AS VARCHAR)`), and a
+page constant `${vars.threshold}` (front matter `vars:`) the bound parameter `$vars_threshold`:
+a value is never spliced into the SQL text.
 """
 
 from __future__ import annotations
@@ -37,13 +38,22 @@ class SqlQuery:
     line: int
 
 
+PARAMETER_NAMESPACES = ("params", "vars")
+
+
 @dataclass(frozen=True)
 class Reference:
-    """A `${...}` reference found in SQL: a query name or a `params.` field, and its line."""
+    """A `${...}` reference found in SQL: a query name, a `params.` or a `vars.` field."""
 
     target: str
     line: int
     is_parameter: bool
+    namespace: str = "params"  # of a parameter: "params" (templated pages) or "vars"
+
+    @property
+    def bound_name(self) -> str:
+        """The DuckDB parameter it becomes: `$city` for params.city, `$vars_x` for vars.x."""
+        return self.target if self.namespace == "params" else f"{self.namespace}_{self.target}"
 
 
 @dataclass(frozen=True)
@@ -60,20 +70,36 @@ class PreparedSql:
 
     @property
     def parameter_names(self) -> list[str]:
-        names = [ref.target for ref in self.references if ref.is_parameter]
+        """The bound parameter names, once each (`city`, `vars_threshold`)."""
+        names = [ref.bound_name for ref in self.references if ref.is_parameter]
         return list(dict.fromkeys(names))
+
+    @property
+    def parameters(self) -> list[Reference]:
+        """The first reference of each distinct parameter."""
+        found: dict[tuple[str, str], Reference] = {}
+        for reference in self.references:
+            if reference.is_parameter:
+                found.setdefault((reference.namespace, reference.target), reference)
+        return list(found.values())
 
 
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _parameter_namespace(raw: str) -> str | None:
+    namespace, dot, _ = raw.partition(".")
+    return namespace if dot and namespace in PARAMETER_NAMESPACES else None
+
+
 def _reference(raw: str, line: int) -> Reference:
-    if raw.startswith("params."):
-        name = raw.removeprefix("params.")
+    namespace = _parameter_namespace(raw)
+    if namespace is not None:
+        name = raw.removeprefix(f"{namespace}.")
         if not _PARAMETER_NAME.fullmatch(name):
             raise PageError(line, f"bad parameter reference ${{{raw}}}")
-        return Reference(name, line, is_parameter=True)
+        return Reference(name, line, is_parameter=True, namespace=namespace)
     if not QUERY_NAME.fullmatch(raw):
         raise PageError(line, f"bad query reference ${{{raw}}}: expected ${{query_name}}")
     return Reference(raw, line, is_parameter=False)
@@ -129,7 +155,7 @@ def prepare_sql(sql: str, first_line: int) -> PreparedSql:
             reference = _reference(sql[position + 2 : end].strip(), line_at(position))
             references.append(reference)
             replacement = (
-                f"${reference.target}"
+                f"${reference.bound_name}"
                 if reference.is_parameter
                 else quote_identifier(reference.target)
             )
@@ -146,19 +172,20 @@ def prepare_sql(sql: str, first_line: int) -> PreparedSql:
 
 
 def _rewrite_literal(literal: str, line: int, references: list[Reference]) -> str:
-    """'a ${params.x} b' → ('a ' || CAST($x AS VARCHAR) || ' b'); other ${} stay literal text."""
+    """'a ${params.x} b' → ('a ' || CAST($x AS VARCHAR) || ' b'), the same for ${vars.x};
+    other ${} stay literal text."""
     body = literal[1:-1]
     parts: list[str] = []
     position = 0
     for match in _REFERENCE.finditer(body):
         raw = match.group(1)
-        if not raw.startswith("params."):
+        if _parameter_namespace(raw) is None:
             continue
         reference = _reference(raw, line)
         references.append(reference)
         if match.start() > position:
             parts.append("'" + body[position : match.start()] + "'")
-        parts.append(f"CAST(${reference.target} AS VARCHAR)")
+        parts.append(f"CAST(${reference.bound_name} AS VARCHAR)")
         position = match.end()
     if not parts:
         return literal
@@ -281,9 +308,15 @@ def run_queries(
     connection: duckdb.DuckDBPyConnection,
     params: Mapping[str, Any],
     *,
+    variables: Mapping[str, Any] | None = None,
     max_rows: int = 100_000,
 ) -> dict[str, QueryResult]:
-    """Run every query in dependency order; each result becomes a view named after its query."""
+    """Run every query in dependency order; each result becomes a view named after its query.
+
+    `params` are the values of a templated page (`${params.x}`), `variables` the page's
+    front matter `vars:` (`${vars.x}`); both are bound, never spliced.
+    """
+    supplied = {"params": params, "vars": variables or {}}
     order = execution_order(queries)
     relations = existing_relations(connection)
     results: dict[str, QueryResult] = {}
@@ -295,15 +328,24 @@ def run_queries(
             )
         prepared = prepare_sql(query.sql, query.line + 1)
         bound: dict[str, Any] = {}
-        for parameter in prepared.parameter_names:
-            if parameter not in params:
-                known = ", ".join(f"params.{key}" for key in params) or "none on this page"
+        for parameter in prepared.parameters:
+            values = supplied[parameter.namespace]
+            if parameter.target not in values:
+                what = "parameters" if parameter.namespace == "params" else "front matter vars"
+                known = ", ".join(f"{parameter.namespace}.{key}" for key in values)
                 raise PageError(
                     query.line,
-                    f"query '{name}' uses unknown parameter ${{params.{parameter}}} "
-                    f"(parameters: {known})",
+                    f"query '{name}' uses unknown parameter "
+                    f"${{{parameter.namespace}.{parameter.target}}} "
+                    f"({what}: {known or 'none on this page'})",
                 )
-            bound[parameter] = params[parameter]
+            if parameter.bound_name in bound:
+                raise PageError(
+                    query.line,
+                    f"query '{name}': ${{{parameter.namespace}.{parameter.target}}} and another "
+                    f"parameter are both bound as ${parameter.bound_name}: rename one",
+                )
+            bound[parameter.bound_name] = values[parameter.target]
         try:
             relation = connection.sql(prepared.text, params=bound or None)
             if relation is None:

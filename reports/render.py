@@ -32,6 +32,7 @@ from reports.parser import (
     Prop,
     QueryNode,
     TextNode,
+    page_vars,
 )
 from reports.queries import QueryResult, run_queries
 
@@ -73,9 +74,10 @@ def render_page(
 ) -> RenderedPage:
     """Run the page's queries on `connection` and render its body; errors name page and line."""
     try:
-        results = run_queries(page.queries, connection, params or {})
+        variables = page_vars(page.front_matter)
+        results = run_queries(page.queries, connection, params or {}, variables=variables)
         context = RenderContext()
-        scope: dict[str, Any] = {**results, "params": dict(params or {})}
+        scope: dict[str, Any] = {**results, "params": dict(params or {}), "vars": variables}
         expansion = _Expansion(secrets.token_hex(4))
         _expand(page.body, scope, expansion, context, page, show_sql)
     except PageError as error:

@@ -29,8 +29,9 @@ from markupsafe import Markup
 from reports.errors import BuildProblem, PageError, ReportBuildError
 from reports.expressions import ExpressionError, evaluate, parse_expression
 from reports.formats import interpolation_text
-from reports.parser import Page, parse_page
+from reports.parser import Page, page_vars, parse_page, required_tables
 from reports.published import published_views_connection
+from reports.queries import existing_relations
 from reports.render import render_page
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -146,6 +147,34 @@ def _parse_sources(pages_dir: Path, problems: list[BuildProblem]) -> list[_Sourc
     return sources
 
 
+def missing_tables(page: Page, connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the page's front matter `requires:` that the connection does not have."""
+    required = required_tables(page.front_matter)
+    if not required:
+        return []
+    existing = existing_relations(connection)
+    return [name for name in required if name not in existing]
+
+
+def _missing_warning(source: _Source, missing: list[str]) -> str:
+    return (
+        f"{source.display_path}: the release has no table {', '.join(missing)} "
+        "(not published yet, or empty): "
+        + ("no pages written" if source.param_name else "a notice written instead")
+    )
+
+
+def _unpublished_notice(title: str, missing: list[str]) -> str:
+    names = "、".join(f"<code>{html.escape(name)}</code>" for name in missing)
+    return (
+        f"<h1>{html.escape(title)}</h1>\n"
+        '<div class="notice notice-unpublished" role="status">'
+        f"<p>本页所需的数据表尚未发布或没有数据：{names}。</p>"
+        f"<p>The release does not have these tables yet (not published, or empty).</p>"
+        "</div>\n"
+    )
+
+
 def _params_rows(source: _Source, connection: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     name = source.param_name
     assert name is not None
@@ -204,12 +233,16 @@ def _instances(
             continue
         connection = connection_factory()
         try:
-            rows = _params_rows(source, connection)
+            missing = missing_tables(source.page, connection)
+            rows = [] if missing else _params_rows(source, connection)
         except PageError as error:
             problems.append(BuildProblem(source.display_path, error.line, error.message))
             continue
         finally:
             connection.close()
+        if missing:
+            warnings.append(_missing_warning(source, missing))
+            continue
         if not rows:
             warnings.append(f"{source.display_path}: the params query returned no rows")
         for row in rows:
@@ -230,21 +263,35 @@ def _render(
     source = instance.source
     connection = connection_factory()
     try:
-        rendered = render_page(source.page, connection, instance.params, show_sql=show_sql)
+        missing = missing_tables(source.page, connection)
+        rendered = (
+            None
+            if missing
+            else render_page(source.page, connection, instance.params, show_sql=show_sql)
+        )
     finally:
         connection.close()
+    declared = source.page.front_matter.get("title")
+    declared_title = ""
+    if isinstance(declared, str) and declared.strip():
+        line = _line_of(source.text, "title:")
+        scope: dict[str, Any] = {
+            "params": instance.params,
+            "vars": page_vars(source.page.front_matter),
+        }
+        declared_title = _interpolate(declared, scope, line).strip()
+    if rendered is None:
+        warnings.append(_missing_warning(source, missing))
+        instance.title = declared_title or instance.nav_title or source.relative.stem
+        instance.body_html = _unpublished_notice(instance.title, missing)
+        instance.nav_title = instance.nav_title or instance.title
+        return
     warnings.extend(rendered.warnings)
     instance.body_html = rendered.body_html
     instance.has_charts = 'class="vega-spec"' in rendered.body_html
     heading = _H1.search(rendered.body_html)
     heading_text = html.unescape(_TAG.sub("", heading.group(1))).strip() if heading else ""
-    declared = source.page.front_matter.get("title")
-    if isinstance(declared, str) and declared.strip():
-        line = _line_of(source.text, "title:")
-        scope: dict[str, Any] = {"params": instance.params}
-        instance.title = _interpolate(declared, scope, line).strip()
-    else:
-        instance.title = heading_text or instance.nav_title or source.relative.stem
+    instance.title = declared_title or heading_text or instance.nav_title or source.relative.stem
     if not instance.nav_title:
         instance.nav_title = instance.title
     _check_offline(instance)

@@ -23,6 +23,7 @@
     }
     if (typeof window.vegaEmbed !== "function") {
       target.textContent = "图表脚本未加载 (assets/vega-bundle.js)。";
+      console.error("assets/vega-bundle.js is not loaded: chart " + target.id + " not drawn");
       return;
     }
     var spec;
@@ -30,10 +31,12 @@
       spec = JSON.parse(specElement.textContent);
     } catch (error) {
       target.textContent = "图表数据有误：" + error;
+      console.error("chart " + target.id + " has a bad spec:", error);
       return;
     }
     window.vegaEmbed(target, spec, EMBED_OPTIONS).catch(function (error) {
       target.textContent = "图表无法显示：" + error;
+      console.error("chart " + target.id + " could not be drawn:", error);
     });
   }
 

@@ -322,3 +322,31 @@ def test_sql_is_not_shown_in_the_page():
     body = render(BY_YEAR + "text\n").body_html
     assert "sum(total_tco2)" not in body
     assert text_of(body).strip() == "text"
+
+
+def test_data_table_highlights_the_rows_a_boolean_column_marks():
+    source = (
+        "```sql cities\nselect division_name_zh as city, total_tco2,\n"
+        "    total_tco2 > 30e6 as is_large\nfrom emissions_by_city where year = 2023 "
+        "order by city\n```\n"
+        "<DataTable data={cities} highlight=is_large>\n<Column id=city/>\n</DataTable>\n"
+    )
+    body = render(source).body_html
+    rows = re.findall(r"<tr( class=\"highlight\")?><td[^>]*>([^<]*)</td></tr>", body)
+    assert rows == [("", "大同市"), (' class="highlight"', "太原市")]  # 25 and 55 million t
+
+
+def test_data_table_highlight_needs_an_existing_column():
+    source = "```sql q\nselect 1 as a\n```\n<DataTable data={q} highlight=missing/>\n"
+    with pytest.raises(ReportBuildError, match="highlight=missing: no column 'missing'"):
+        render(source)
+
+
+def test_page_vars_are_printed_and_usable_in_props():
+    source = (
+        "---\nvars:\n  threshold_pct: 30\n---\n"
+        "```sql big\nselect division_name_zh as city from emissions_by_city\n"
+        "where year = 2023 and total_tco2 / 1e6 > ${vars.threshold_pct}\n```\n"
+        "超过 {vars.threshold_pct} 百万吨：{big[0].city}，共 {big.length} 个。\n"
+    )
+    assert "超过 30 百万吨：太原市，共 1 个。" in text_of(render(source).body_html)

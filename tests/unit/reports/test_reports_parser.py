@@ -13,7 +13,9 @@ from reports.parser import (
     IfNode,
     QueryNode,
     TextNode,
+    page_vars,
     parse_page,
+    required_tables,
 )
 
 PAGE = """---
@@ -184,6 +186,33 @@ def test_unknown_query_in_a_component_names_its_line():
     ],
 )
 def test_errors_name_the_line_and_the_cause(source, line, cause):
+    message = error_of(source, "pages/p.md")
+    assert message.startswith(f"pages/p.md:{line}: "), message
+    assert cause in message
+
+
+def test_front_matter_vars_and_requires_are_read():
+    page = parse_page(
+        "---\nvars:\n  threshold_pct: 5\n  label: 增长较快\nrequires: emissions_by_sector\n---\n"
+        "```sql q\nselect ${vars.threshold_pct} as t\n```\n{vars.label} {q[0].t}\n",
+        "pages/p.md",
+    )
+    assert page_vars(page.front_matter) == {"threshold_pct": 5, "label": "增长较快"}
+    assert required_tables(page.front_matter) == ["emissions_by_sector"]
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "cause"),
+    [
+        ("---\nvars: 5\n---\n", 2, "vars: must map names to values"),
+        ("---\ntitle: t\nvars:\n  bad name: 1\n---\n", 3, "'bad name' is not a name"),
+        ("---\nvars:\n  limits: [1, 2]\n---\n", 2, "vars: limits must be a number, text or"),
+        ("---\nrequires: {a: 1}\n---\n", 2, "requires: must list table names"),
+        ("---\nvars: {a: 1}\n---\n\n```sql q\nselect\n ${vars.b}\n```\n", 7, "${vars.b}, which"),
+        ("```sql vars\nselect 1\n```\n", 1, "'vars' is reserved"),
+    ],
+)
+def test_bad_vars_and_requires_name_the_line(source, line, cause):
     message = error_of(source, "pages/p.md")
     assert message.startswith(f"pages/p.md:{line}: "), message
     assert cause in message

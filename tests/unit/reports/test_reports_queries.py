@@ -116,3 +116,39 @@ def test_a_query_may_not_hide_a_table_it_would_shadow():
     connection = city_connection()
     with pytest.raises(PageError, match="hides the table 'emissions_by_city'"):
         run_queries(queries(emissions_by_city="select 1 as a"), connection, {})
+
+
+def test_page_vars_are_bound_under_their_own_names():
+    prepared = prepare_sql(
+        "select * from t where growth > ${vars.threshold} and city = ${params.city} "
+        "and label = 'over ${vars.threshold}%'",
+        1,
+    )
+    assert prepared.text == (
+        "select * from t where growth > $vars_threshold and city = $city "
+        "and label = ('over ' || CAST($vars_threshold AS VARCHAR) || '%')"
+    )
+    assert prepared.parameter_names == ["vars_threshold", "city"]
+
+
+def test_page_vars_filter_rows_like_any_bound_value():
+    named = queries(q="select count(*) as n from people where n > ${vars.minimum}")
+    assert run_queries(named, people(), {}, variables={"minimum": 1})["q"].rows == [{"n": 1}]
+    assert run_queries(named, people(), {}, variables={"minimum": 0})["q"].rows == [{"n": 2}]
+
+
+def test_unknown_page_var_is_an_error_naming_the_declared_ones():
+    with pytest.raises(PageError, match=r"\$\{vars.limit\} \(front matter vars: vars.minimum\)"):
+        run_queries(
+            queries(q="select ${vars.limit}"), duckdb.connect(), {}, variables={"minimum": 1}
+        )
+
+
+def test_a_param_and_a_var_may_not_share_a_bound_name():
+    with pytest.raises(PageError, match=r"both bound as \$vars_x"):
+        run_queries(
+            queries(q="select ${params.vars_x}, ${vars.x}"),
+            duckdb.connect(),
+            {"vars_x": 1},
+            variables={"x": 2},
+        )

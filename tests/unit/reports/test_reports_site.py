@@ -342,7 +342,8 @@ def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
     assert counts == [(2022, 2), (2023, 2), (2024, 2)]
 
 
-def test_the_sample_overview_page_builds_from_a_published_folder(tmp_path):
+def test_pages_whose_tables_are_not_published_get_a_notice_and_a_warning(tmp_path):
+    # Only emissions_by_city is published: the real pages that need more tables say so.
     published = write_published(tmp_path / "published")
     pages = Path(__file__).resolve().parents[3] / "reports" / "pages"
     result = build_site(
@@ -351,17 +352,97 @@ def test_the_sample_overview_page_builds_from_a_published_folder(tmp_path):
         connection_factory=lambda: published_views_connection(published),
     )
     index = read(result.out_dir, "index.html")
-    # 2023: 太原 55,000,000 + 大同 25,000,000 t = 8,000.0 万吨; 2022: 7,000.0 万吨 → +14.3 %.
-    assert '<p class="big-value-number">8,000.0 万吨</p>' in index
-    assert "▲ 14.3%" in index
-    assert "快报" in index  # 2023 is a quick (preliminary) year in the sample data
-    assert "太原市" in index
-    specs = chart_specs(index)
-    assert [spec["mark"]["type"] for spec in specs] == ["line", "area", "bar"]
-    for spec in specs:
-        vl_convert.vegalite_to_vega(spec)
-    for tag, attribute, value in links_of(index):
-        assert not value.startswith(("http:", "https:", "//", "/")), (tag, attribute, value)
+    assert "本页所需的数据表尚未发布或没有数据：<code>emissions_by_sector</code>" in index
+    assert "<title>全省概览 Provincial overview" in index
+    assert any(
+        warning.endswith(
+            "index.md: the release has no table emissions_by_sector "
+            "(not published yet, or empty): a notice written instead"
+        )
+        for warning in result.warnings
+    ), result.warnings
+    # The templated city pages need several tables: none is written, and the build says so.
+    assert not (result.out_dir / "cities").exists()
+    assert any(
+        "[city].md" in warning and "no pages written" in warning for warning in result.warnings
+    )
+
+
+def test_a_page_whose_required_tables_exist_renders_normally(tmp_path):
+    page = "---\nrequires: [emissions_by_city]\n---\n# 有数据\n\n```sql q\nselect 1 as a\n```\n"
+    result = build(tmp_path, {"index.md": page})
+    assert "<h1>有数据</h1>" in read(result.out_dir, "index.html")
+    assert result.warnings == []
+
+
+def test_release_manifests_and_gate_results_are_tables_of_the_connection(tmp_path):
+    published = write_published(tmp_path / "published")
+    gate = {
+        "suite": "emissions_by_city",
+        "model": "marts.out_emissions__by_city",
+        "success": True,
+        "row_count": 6,
+        "outcomes": [
+            {
+                "expectation": "expect_column_values_to_not_be_null",
+                "column": "year",
+                "success": True,
+                "observed": None,
+                "unexpected_count": 0,
+                "sample": [{"secret": "a delivered row"}],
+            },
+            {
+                "expectation": "expect_table_row_count_to_be_between",
+                "column": None,
+                "success": True,
+                "observed": 6,
+                "unexpected_count": None,
+                "sample": [],
+            },
+        ],
+    }
+    manifest = {
+        "release_id": "r1",
+        "created_at": "2026-01-02T03:04:05+00:00",
+        "row_count": 6,
+        "files": [{"path": "a"}, {"path": "b"}, {"path": "c"}],
+        "gate_results": [gate],
+        "description": {"zh": "各市", "en": "cities"},
+        "source_model": "marts.x",
+    }
+    (published / "emissions_by_city" / "manifest.json").write_text(json.dumps(manifest))
+    connection = published_views_connection(published)
+    assert connection.execute(
+        "select table_name, release_id, cast(created_at as varchar), row_count, file_count, "
+        "gate_passed, expectation_count, failed_expectation_count from release_manifests"
+    ).fetchall() == [("emissions_by_city", "r1", "2026-01-02 03:04:05", 6, 3, True, 2, 0)]
+    assert connection.execute(
+        "select expectation, column_name, success, observed from release_gate_results "
+        "order by expectation"
+    ).fetchall() == [
+        ("expect_column_values_to_not_be_null", "year", True, None),
+        ("expect_table_row_count_to_be_between", None, True, "6"),
+    ]
+    columns = [row[0] for row in connection.execute("describe release_gate_results").fetchall()]
+    assert "sample" not in columns  # rows of a failed expectation never reach a page
+
+
+def test_published_year_is_an_integer_and_two_windows_over_it_work(tmp_path):
+    # DuckDB 2.0 fails on two window functions partitioned by a Hive partition column
+    # ("PhysicalWindow::GetPartitionData: partition columns not supported"); the views make
+    # the partition columns computed ones.
+    published = write_published(tmp_path / "published")
+    connection = published_views_connection(published)
+    assert connection.execute("select typeof(year) from emissions_by_city limit 1").fetchall() == [
+        ("INTEGER",)
+    ]
+    ranks = connection.execute(
+        "select year, division_name_zh, "
+        "rank() over (partition by year order by total_tco2 desc) as by_total, "
+        "rank() over (partition by year order by population_10k) as by_population "
+        "from emissions_by_city order by year, by_total"
+    ).fetchall()
+    assert ranks[:2] == [(2022, "太原市", 1, 2), (2022, "大同市", 2, 1)]
 
 
 def test_serve_answers_on_the_loopback_interface(site):

@@ -1,0 +1,265 @@
+"""A small synthetic published release with the contract's columns, to test the real pages.
+
+Every table of the data contract's "Published extracts" (only the columns the contract says
+must exist) and the two reporting tables are computed in DuckDB from the real division list
+(dbt_project/seeds/ref_divisions.csv) with simple formulas, then written the way
+quality.publish writes a release: `.releases/<table>/<id>/year=YYYY/*.parquet`, a
+manifest.json with gate results, and a relative symlink `published/<table>` to it.
+
+The numbers are made up but consistent (cities are the sums of their counties, the province
+the sum of its cities), so tests can compute what a page must show from the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DIVISIONS_CSV = REPO_ROOT / "dbt_project" / "seeds" / "ref_divisions.csv"
+SECTORS_CSV = REPO_ROOT / "dbt_project" / "seeds" / "ref_sectors.csv"
+FIRST_YEAR, LAST_YEAR = 2019, 2025  # 2025 is a quick (preliminary) year
+FAST_SECTOR = "chemicals"  # grows 12 % a year; every other sector less than 5 %
+RELEASE_ID = "20260101T000000000000Z"
+
+CONTRACT_COLUMNS = {
+    "emissions_by_sector": [
+        "year", "report_type", "sector_code", "sector_name_zh", "energy_tco2", "process_tco2",
+        "total_tco2", "electricity_indirect_tco2", "heat_indirect_tco2",
+    ],
+    "emissions_by_city": [
+        "year", "report_type", "division_code", "division_name_zh", "energy_tco2",
+        "process_tco2", "total_tco2", "electricity_indirect_tco2", "gdp_100m_yuan_constant",
+        "intensity_tco2_per_10k_yuan", "population_10k",
+    ],
+    "emissions_by_division_sector": [
+        "year", "report_type", "division_code", "division_level", "sector_code", "total_tco2",
+        "is_suppressed",
+    ],
+    "energy_by_division": [
+        "year", "report_type", "division_code", "division_level", "energy_tce",
+        "non_fossil_share_pct",
+    ],
+}  # fmt: skip
+CONTRACT_COLUMNS["emissions_by_county"] = CONTRACT_COLUMNS["emissions_by_city"]
+
+SQL = f"""
+create table divisions as
+    select * from read_csv('{DIVISIONS_CSV.as_posix()}', all_varchar = true);
+create table sectors as
+    select * from read_csv('{SECTORS_CSV.as_posix()}', all_varchar = true);
+create table years as
+    select range::integer as year,
+        case when range = {LAST_YEAR} then 'quick' else 'annual' end as report_type
+    from range({FIRST_YEAR}, {LAST_YEAR} + 1);
+
+-- County × sector × year: a size per county, a share per sector, a growth per sector.
+create table county_sector as
+select
+    y.year, y.report_type, d.division_code, d.division_name_zh, d.parent_code as city_code,
+    s.sector_code, s.sector_name_zh,
+    (30000 + (cast(d.division_code as integer) * 7919) % 260000)
+        * (1 + cast(s.sort_order as integer) % 4)
+        * power(case when s.sector_code = '{FAST_SECTOR}' then 1.12
+                     else 1.0 + (cast(s.sort_order as integer) % 5) / 100.0 - 0.02 end,
+                y.year - {FIRST_YEAR}) as total_tco2,
+    case when s.sector_code in ('steel', 'building_materials', 'chemicals', 'nonferrous')
+         then 0.15 else 0.0 end as process_share,
+    (cast(d.division_code as integer) + cast(s.sort_order as integer)) % 23 = 0 as is_small
+from divisions d cross join sectors s cross join years y
+where d.division_level = 'county';
+
+create table county as
+select
+    year, any_value(report_type) as report_type, division_code,
+    any_value(division_name_zh) as division_name_zh, any_value(city_code) as city_code,
+    sum(total_tco2 * (1 - process_share)) as energy_tco2,
+    sum(total_tco2 * process_share) as process_tco2,
+    sum(total_tco2) as total_tco2,
+    sum(total_tco2) * 0.18 as electricity_indirect_tco2,
+    (60 + (cast(division_code as integer) * 31) % 240) * power(1.06, year - {FIRST_YEAR})
+        as gdp_100m_yuan_constant,
+    10 + (cast(division_code as integer) * 13) % 60 as population_10k
+from county_sector group by year, division_code;
+
+create table emissions_by_county as
+select year, report_type, division_code, division_name_zh, energy_tco2, process_tco2,
+    total_tco2, electricity_indirect_tco2, gdp_100m_yuan_constant,
+    total_tco2 / (gdp_100m_yuan_constant * 10000) as intensity_tco2_per_10k_yuan, population_10k
+from county;
+
+create table emissions_by_city as
+select c.year, any_value(c.report_type) as report_type, c.city_code as division_code,
+    any_value(d.division_name_zh) as division_name_zh,
+    sum(c.energy_tco2) as energy_tco2, sum(c.process_tco2) as process_tco2,
+    sum(c.total_tco2) as total_tco2, sum(c.electricity_indirect_tco2) as electricity_indirect_tco2,
+    sum(c.gdp_100m_yuan_constant) as gdp_100m_yuan_constant,
+    sum(c.total_tco2) / (sum(c.gdp_100m_yuan_constant) * 10000) as intensity_tco2_per_10k_yuan,
+    sum(c.population_10k) as population_10k
+from county c join divisions d on d.division_code = c.city_code
+group by c.year, c.city_code;
+
+create table emissions_by_sector as
+select year, any_value(report_type) as report_type, sector_code,
+    any_value(sector_name_zh) as sector_name_zh,
+    sum(total_tco2 * (1 - process_share)) as energy_tco2,
+    sum(total_tco2 * process_share) as process_tco2,
+    sum(total_tco2) as total_tco2,
+    sum(total_tco2) * 0.2 as electricity_indirect_tco2,
+    sum(total_tco2) * 0.03 as heat_indirect_tco2
+from county_sector group by year, sector_code;
+
+create table emissions_by_division_sector as
+select year, report_type, division_code, 'county' as division_level, sector_code,
+    case when not is_small then total_tco2 end as total_tco2, is_small as is_suppressed
+from county_sector
+union all
+select year, any_value(report_type), city_code, 'city', sector_code, sum(total_tco2), false
+from county_sector group by year, city_code, sector_code
+union all
+select year, any_value(report_type), '140000', 'province', sector_code, sum(total_tco2), false
+from county_sector group by year, sector_code;
+
+create table energy_by_division as
+select year, report_type, division_code, 'county' as division_level,
+    total_tco2 / 2.4 as energy_tce, 8 + (year - {FIRST_YEAR}) * 1.5 as non_fossil_share_pct
+from county
+union all
+select year, any_value(report_type), city_code, 'city', sum(total_tco2) / 2.4,
+    8 + (year - {FIRST_YEAR}) * 1.5
+from county group by year, city_code
+union all
+select year, any_value(report_type), '140000', 'province', sum(total_tco2) / 2.4,
+    8 + (year - {FIRST_YEAR}) * 1.5
+from county group by year;
+
+-- Carbon market: power from 2021, the three new sectors from 2024; 大同 has 2 power
+-- entities (suppressed), and the smallest other power city is suppressed with it.
+create table ets_cells as
+select
+    y.year, d.division_code, d.division_name_zh, e.ets_sector, e.sector_code,
+    case when d.division_code = '140200' and e.ets_sector = 'power' then 2
+         else 3 + (cast(d.division_code as integer) // 100 + length(e.ets_sector)) % 9 end
+        as entity_count,
+    1e6 * (1 + (cast(d.division_code as integer) // 100) % 7)
+        * case e.ets_sector when 'power' then 5 else 1 end as verified_emissions_tco2
+from divisions d
+cross join (values ('power', 'power', 2021), ('steel', 'steel', 2024),
+                   ('cement', 'building_materials', 2024), ('aluminium', 'nonferrous', 2024))
+    as e(ets_sector, sector_code, first_year)
+cross join range(2021, {LAST_YEAR}) as r(year_value)
+cross join lateral (select year_value::integer as year) y
+where d.division_level = 'city' and y.year >= e.first_year
+    and not (e.ets_sector = 'aluminium' and d.division_code not in ('140800', '141000', '141100'));
+
+create table ets_compliance_by_city_sector as
+with cells as (
+    select *,
+        entity_count - (case when cast(division_code as integer) % 3 = 0 then 1 else 0 end)
+            as compliant,
+        verified_emissions_tco2 * 0.98 as allocated,
+        entity_count < 3 or (division_code = '140300' and ets_sector = 'power')
+            as is_suppressed
+    from ets_cells
+),
+province as (
+    select year, '140000' as division_code, '山西省' as division_name_zh, ets_sector,
+        any_value(sector_code) as sector_code, sum(entity_count) as entity_count,
+        sum(verified_emissions_tco2) as verified_emissions_tco2, sum(compliant) as compliant,
+        sum(allocated) as allocated, false as is_suppressed
+    from cells group by year, ets_sector
+)
+select year, division_level, division_code, division_name_zh, ets_sector, sector_code,
+    entity_count::bigint as entity_count,
+    case when not is_suppressed then compliant::bigint end as compliant_entity_count,
+    case when not is_suppressed then compliant * 100.0 / entity_count end as compliance_rate_pct,
+    case when not is_suppressed then verified_emissions_tco2 end as verified_emissions_tco2,
+    case when not is_suppressed then allocated end as allocated_allowances_tco2,
+    case when not is_suppressed then verified_emissions_tco2 * 0.97 end
+        as surrendered_allowances_tco2,
+    case when not is_suppressed then verified_emissions_tco2 * 0.03 end as ccer_offset_tco2,
+    case when not is_suppressed then verified_emissions_tco2 * 0.01 end as surplus_tco2,
+    case when not is_suppressed then verified_emissions_tco2 * 0.03 end as shortfall_tco2,
+    case when not is_suppressed then 0.0::double end as unsurrendered_tco2,
+    is_suppressed
+from (select 'city' as division_level, year, division_code, division_name_zh, ets_sector,
+          sector_code, entity_count, verified_emissions_tco2, compliant, allocated,
+          is_suppressed from cells
+      union all
+      select 'province', year, division_code, division_name_zh, ets_sector, sector_code,
+          entity_count, verified_emissions_tco2, compliant, allocated, is_suppressed
+      from province);
+
+create table quality_ingest_summary as
+select * from (values
+    (2024, 'stats/gdp', 'file', 'loaded', null, null, 1::bigint, 129::bigint, 2::bigint),
+    (2024, 'stats/gdp', 'row', 'quarantined', 'not_positive', 'gdp_100m_yuan', 1, null, 2),
+    (2024, 'stats/energy_consumption', 'file', 'loaded', null, null, 13, 163449, 0),
+    (2024, 'stats/energy_consumption', 'file', 'superseded', null, null, 1, 12000, 0),
+    (2025, 'ets/compliance', 'file', 'rejected', 'columns', null, 1, 0, 0),
+    (2025, 'power/meter_daily', 'row', 'quarantined', 'unknown_or_closed_account',
+        'account_id', 3, null, 17)
+) t(year, feed, check_stage, outcome, rule, column_name, file_count, rows_loaded,
+    rows_quarantined);
+alter table quality_ingest_summary add column last_received_at timestamp
+    default timestamp '2026-03-01 08:00:00';
+"""
+
+
+def _gate_results(table: str, rows: int) -> list[dict]:
+    """What quality.gate writes into a manifest: one suite, its outcomes."""
+    return [
+        {
+            "suite": table,
+            "model": f"marts.{table}",
+            "success": True,
+            "row_count": rows,
+            "outcomes": [
+                {"expectation": "expect_table_row_count_to_be_between", "column": None,
+                 "success": True, "observed": rows, "unexpected_count": None, "sample": []},
+                {"expectation": "expect_column_values_to_not_be_null", "column": "year",
+                 "success": True, "observed": None, "unexpected_count": 0, "sample": []},
+            ],
+        }
+    ]  # fmt: skip
+
+
+def write_synthetic_release(published: Path, *, skip: tuple[str, ...] = ()) -> Path:
+    """Write the release below `published` (tables in `skip` are left out) and return it."""
+    connection = duckdb.connect(":memory:")
+    connection.execute(SQL)
+    tables = {name: columns for name, columns in CONTRACT_COLUMNS.items()}
+    for name in ("ets_compliance_by_city_sector", "quality_ingest_summary"):
+        tables[name] = [row[0] for row in connection.execute(f"describe {name}").fetchall()]
+    for name, columns in tables.items():
+        if name in skip:
+            continue
+        release = published / ".releases" / name / RELEASE_ID
+        release.mkdir(parents=True)
+        select = ", ".join(f'"{column}"' for column in columns)
+        connection.execute(
+            f"copy (select {select} from {name} order by all) to '{release.as_posix()}' "
+            "(format parquet, compression zstd, partition_by (year), "
+            "filename_pattern 'part_{i}', overwrite_or_ignore)"
+        )
+        rows = connection.execute(f"select count(*) from {name}").fetchall()[0][0]
+        manifest = {
+            "table": name,
+            "release_id": RELEASE_ID,
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "git_revision": None,
+            "source_model": f"marts.{name}",
+            "row_count": rows,
+            "files": [
+                {"path": path.relative_to(release).as_posix()}
+                for path in sorted(release.rglob("*.parquet"))
+            ],
+            "gate_results": _gate_results(name, rows),
+            "description": {"zh": name, "en": name},
+        }
+        (release / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        (published / name).symlink_to(release.relative_to(published))
+    connection.close()
+    return published
