@@ -95,6 +95,16 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
     )
 
 
+def ensure_all_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the audit tables and every feed's raw table, empty, where missing: the dbt
+    sources exist even for a feed that has delivered nothing yet."""
+    from ingest.feeds import FEEDS
+
+    ensure_schemas(con)
+    for spec in FEEDS.values():
+        ensure_raw_table(con, spec)
+
+
 def delivered_files(
     landing_dir: Path, spec: FeedSpec, window: tuple[date, date] | None = None
 ) -> Iterator[Path]:

@@ -16,7 +16,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.resources import WAREHOUSE_POOL
+from ingest.load import ensure_all_raw_tables
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
@@ -101,8 +102,12 @@ def build_dbt_assets(manifest: Path, dbt_vars: Sequence[object]) -> dg.AssetsDef
         pool=WAREHOUSE_POOL,
         name="dbt_emission_models",
     )
-    def dbt_emission_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def dbt_emission_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
         """Seeds, staging, intermediate and mart models of dbt_project/, with their dbt tests."""
+        with warehouse.connect() as con:
+            ensure_all_raw_tables(con)  # a feed with no delivery yet is an empty source
         args = dbt_build_args(str(factor_set), int(first_year), int(last_year))
         yield from dbt.cli(args, context=context).stream()
 
