@@ -1,6 +1,5 @@
 """The landing-zone sensor: new files request runs of the ingest partitions they belong to."""
 
-
 import json
 from pathlib import Path
 
