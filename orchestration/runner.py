@@ -79,18 +79,7 @@ def failure_lines(events: list[dg.DagsterEvent]) -> list[str]:
             failed = evaluation.metadata.get("failed_expectations")
             if failed is not None and failed.value:
                 for item in failed.value:
-                    where = f" on {item['column']}" if item.get("column") else ""
-                    if item.get("check"):
-                        where = f" ({item['check']}){where}"
-                    detail = []
-                    if item.get("unexpected_count"):
-                        detail.append(f"{item['unexpected_count']} unexpected row(s)")
-                    if item.get("observed") is not None:
-                        detail.append(f"observed {str(item['observed'])[:120]}")
-                    lines.append(
-                        f"{check}: {item['expectation']}{where}"
-                        + (f": {'; '.join(detail)}" if detail else "")
-                    )
+                    lines.append(f"{check}: {item['line']}")
             else:
                 description = (evaluation.description or "failed").strip().splitlines()[0]
                 lines.append(f"{check}: {description}")

@@ -65,6 +65,7 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
             )
         failures = [
             {
+                "line": outcome.one_line(suite.name),
                 "check": outcome.check,
                 "expectation": outcome.expectation,
                 "column": outcome.column,

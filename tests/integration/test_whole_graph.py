@@ -16,6 +16,8 @@ from orchestration.settings import Settings
 pytestmark = pytest.mark.integration
 
 CEADS_2019_TOTAL_MT = 564.86
+MISSING_COUNTY = "140105"  # 小店区, 太原
+JUMPING_COUNTY = "140702"  # 榆次区, 晋中
 
 
 def warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -174,36 +176,45 @@ def test_statisticians_query_while_a_run_writes(home_copy):
     assert answered >= 10, f"only {answered} queries answered while the run wrote"
 
 
-def test_failing_expectation_stops_publication_and_keeps_the_last_release(home_copy):
-    """A revised delivery drops 太原's counties from 2019: the completeness rule fails."""
+def test_corrupted_inputs_fail_named_expectations_and_keep_the_last_release(home_copy):
+    """A revised 2019 delivery, corrupted three ways as a careless re-delivery might be: a
+    county missing, the steel industry's quantities doubled, one county's quantities ten times
+    too large. Each breaks a named rule; nothing is published; the last release stays whole."""
     settings = home_copy
-    table = settings.published_dir / "emissions_by_city"
-    release_before = table.resolve()
+    releases_before = {name: (settings.published_dir / name).resolve() for name in PUBLISHED}
     files_before = {
-        path.relative_to(release_before): path.read_bytes()
-        for path in release_before.rglob("*")
+        path: path.read_bytes()
+        for release in releases_before.values()
+        for path in release.rglob("*")
         if path.is_file()
     }
     folder = settings.landing_dir / "stats" / "energy_consumption"
     original = next(p for p in sorted(folder.rglob("2019_annual.*")))
     frame, _encoding = read_delivery(original)
-    revised = frame.filter(~pl.col("division_code").str.starts_with("1401"))
-    assert 0 < revised.height < frame.height
-    target = folder / "revision" / "2019_annual.csv"
+    quantity = pl.col("quantity").cast(pl.Float64)
+    corrupted = frame.filter(pl.col("division_code") != MISSING_COUNTY).with_columns(
+        pl.when(pl.col("industry_code") == "31")
+        .then(quantity * 2)
+        .when(pl.col("division_code") == JUMPING_COUNTY)
+        .then(quantity * 10)
+        .otherwise(quantity)
+        .cast(pl.String)
+        .alias("quantity")
+    )
+    target = folder / "revision" / original.with_suffix(".csv").name
     target.parent.mkdir(parents=True)
-    revised.write_csv(target)
+    corrupted.write_csv(target)
 
     outcome = materialise_everything(settings)
 
     assert not outcome.success
-    assert any(
-        "gx_emissions_by_city" in line and "expect_table_row_count_to_equal" in line
-        for line in outcome.failure_lines
-    ), outcome.failure_lines
-    assert table.resolve() == release_before, "the published link still names the last release"
-    files_after = {
-        path.relative_to(release_before): path.read_bytes()
-        for path in release_before.rglob("*")
-        if path.is_file()
-    }
-    assert files_after == files_before
+    lines = "\n".join(outcome.failure_lines)
+    # the county missing from 2019: its year-on-year change is -100%
+    assert "emissions_by_county/year_on_year_change" in lines and MISSING_COUNTY in lines
+    # the jump of one county, ten times its 2018 emissions
+    assert JUMPING_COUNTY in lines
+    # the sector doubled
+    assert "emissions_by_sector/year_on_year_change" in lines and "steel" in lines
+    for name, release in releases_before.items():
+        assert (settings.published_dir / name).resolve() == release, name
+    assert {path: path.read_bytes() for path in files_before} == files_before
