@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- Energy CO2 per county × industry × fuel × use × year (the year's best figures: annual final,
 -- else quick):
 --   energy_tco2 = quantity × NCV (GJ/unit) × carbon content (tC/TJ) / 1000 × oxidation × 44/12.
@@ -6,6 +7,8 @@
 -- products are counted where they burn, so counting the inputs too would count the carbon
 -- twice. Electricity, heat and 其他能源 carry no combustion factor (indirect or unknown).
 -- energy_tco2 is rounded to the gram (decimal(38,6)) row by row, so every sum above is exact.
+-- A view: one model aggregates it (int_emissions__county_sector); storing the finest grain
+-- again would cost more than computing it in that model's pass.
 with consumption as (
 
     select * from {{ ref('int_energy__annual_consumption') }}

@@ -20,14 +20,6 @@ with consumption as (
 
 ),
 
-years as (
-
-    select year, bool_or(report_type = 'annual') as has_annual_final
-    from consumption
-    group by year
-
-),
-
 counties as (
 
     select division_code from {{ ref('ref_divisions') }} where division_level = 'county'
@@ -84,39 +76,45 @@ process as (
 
 ),
 
-end_use as (
+by_industry as (
 
+    -- One pass over the consumption rows: what each county × industry used at the end (MWh,
+    -- GJ) and the enterprises behind it.
     select
         consumption.year,
         consumption.division_code,
-        industry_sectors.sector_code,
+        consumption.industry_code,
+        bool_or(consumption.report_type = 'annual') as has_annual_final,
         sum(case when varieties.energy_category = 'electricity'
-            then consumption.quantity_canonical else 0 end) as electricity_mwh,
+                and consumption.energy_use in ('{{ var("indirect_uses") | join("', '") }}')
+            then cast(consumption.quantity_canonical as decimal(38, 6)) else 0 end)
+            as electricity_mwh,
         sum(case when varieties.energy_category = 'heat'
-            then consumption.quantity_canonical else 0 end) as heat_gj
+                and consumption.energy_use in ('{{ var("indirect_uses") | join("', '") }}')
+            then cast(consumption.quantity_canonical as decimal(38, 6)) else 0 end) as heat_gj,
+        max(consumption.reporting_units) as reporting_units
     from consumption
     inner join varieties on varieties.energy_name = consumption.energy_name
-    inner join industry_sectors on industry_sectors.industry_code = consumption.industry_code
-    where consumption.energy_use in ('{{ var("indirect_uses") | join("', '") }}')
-    group by all
+    group by consumption.year, consumption.division_code, consumption.industry_code
 
 ),
 
-units_by_industry as (
+years as (
 
-    select year, division_code, industry_code, max(reporting_units) as reporting_units
-    from consumption
-    group by all
+    select year, bool_or(has_annual_final) as has_annual_final
+    from by_industry
+    group by year
 
 ),
 
-units as (
+by_sector as (
 
-    select units_by_industry.year, units_by_industry.division_code, industry_sectors.sector_code,
-        sum(units_by_industry.reporting_units) as reporting_units
-    from units_by_industry
-    inner join industry_sectors
-        on industry_sectors.industry_code = units_by_industry.industry_code
+    select by_industry.year, by_industry.division_code, industry_sectors.sector_code,
+        sum(by_industry.electricity_mwh) as electricity_mwh,
+        sum(by_industry.heat_gj) as heat_gj,
+        sum(by_industry.reporting_units) as reporting_units
+    from by_industry
+    inner join industry_sectors on industry_sectors.industry_code = by_industry.industry_code
     group by all
 
 ),
@@ -139,15 +137,13 @@ select
     coalesce(process.process_tco2, 0)::decimal(38, 6) as process_tco2,
     (coalesce(energy.energy_tco2, 0) + coalesce(process.process_tco2, 0))::decimal(38, 6)
         as total_tco2,
-    coalesce(end_use.electricity_mwh, 0)::decimal(38, 6) as electricity_mwh,
-    cast(coalesce(end_use.electricity_mwh, 0)::decimal(38, 6) * grid.value_tco2_per_mwh
-        as decimal(38, 6))
-        as electricity_indirect_tco2,
-    coalesce(end_use.heat_gj, 0)::decimal(38, 6) as heat_gj,
-    cast(coalesce(end_use.heat_gj, 0)::decimal(38, 6) * heat_factor.value_tco2_per_gj
-        as decimal(38, 6))
-        as heat_indirect_tco2,
-    case when units.year is null then 0 else units.reporting_units end as reporting_units
+    coalesce(by_sector.electricity_mwh, 0)::decimal(38, 6) as electricity_mwh,
+    cast(coalesce(by_sector.electricity_mwh, 0)::decimal(38, 6) * grid.value_tco2_per_mwh
+        as decimal(38, 6)) as electricity_indirect_tco2,
+    coalesce(by_sector.heat_gj, 0)::decimal(38, 6) as heat_gj,
+    cast(coalesce(by_sector.heat_gj, 0)::decimal(38, 6) * heat_factor.value_tco2_per_gj
+        as decimal(38, 6)) as heat_indirect_tco2,
+    case when by_sector.year is null then 0 else by_sector.reporting_units end as reporting_units
 from cells
 cross join heat_factor
 left join grid on grid.year = cells.year
@@ -159,11 +155,7 @@ left join process
     on process.year = cells.year
     and process.division_code = cells.division_code
     and process.sector_code = cells.sector_code
-left join end_use
-    on end_use.year = cells.year
-    and end_use.division_code = cells.division_code
-    and end_use.sector_code = cells.sector_code
-left join units
-    on units.year = cells.year
-    and units.division_code = cells.division_code
-    and units.sector_code = cells.sector_code
+left join by_sector
+    on by_sector.year = cells.year
+    and by_sector.division_code = cells.division_code
+    and by_sector.sector_code = cells.sector_code

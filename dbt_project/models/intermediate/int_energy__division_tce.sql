@@ -41,6 +41,7 @@ county_amounts as (
     select
         consumption.year,
         consumption.division_code,
+        bool_or(consumption.report_type = 'annual') as has_annual_final,
         sum(case
             when consumption.energy_use in ('{{ var("final_consumption_uses") | join("', '") }}')
                 and varieties.is_fossil
@@ -74,8 +75,8 @@ county_amounts as (
 
 years as (
 
-    select year, bool_or(report_type = 'annual') as has_annual_final
-    from consumption
+    select year, bool_or(has_annual_final) as has_annual_final
+    from county_amounts
     group by year
 
 ),

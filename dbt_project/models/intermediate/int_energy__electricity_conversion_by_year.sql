@@ -75,11 +75,10 @@ supply as (
 
 consumption as (
 
-    select consumption.year, sum(consumption.quantity_canonical) as end_use_electricity_mwh
-    from {{ ref('int_energy__annual_consumption') }} as consumption
-    inner join electricity on electricity.energy_name = consumption.energy_name
-    where consumption.energy_use in ('{{ var("indirect_uses") | join("', '") }}')
-    group by consumption.year
+    -- End-use electricity of all counties (summed once in int_emissions__county_sector).
+    select year, sum(electricity_mwh) as end_use_electricity_mwh
+    from {{ ref('int_emissions__county_sector') }}
+    group by year
 
 ),
 

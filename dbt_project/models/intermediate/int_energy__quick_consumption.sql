@@ -1,7 +1,9 @@
+{{ config(materialized='view') }}
 -- The quick-report (快报) estimate of each year's consumption per county × industry × variety ×
 -- use, kept apart from the finals: the year's annual quick report where delivered, otherwise the
 -- sum of its monthly quick reports. Kept for every year that has quick reports, also after the
 -- annual final arrived, so the revision can be measured (out_emissions__quick_vs_final).
+-- A view: one model aggregates it (int_emissions__quick_estimates_county).
 with consumption as (
 
     select * from {{ ref('stg_stats__energy_consumption') }}
