@@ -254,3 +254,25 @@ def test_a_broken_page_fails_the_build_naming_page_and_line(
         for problem in problems
     ), problems
     assert not site_dir.exists()
+
+
+def test_a_release_with_no_carbon_market_rows_still_builds(tmp_path):
+    # A world before the market's first compliance year publishes the table empty: a release
+    # folder with its manifest and no Parquet file.
+    published = write_synthetic_release(
+        tmp_path / "published", skip=("ets_compliance_by_city_sector",)
+    )
+    empty = published / "ets_compliance_by_city_sector"
+    empty.mkdir()
+    (empty / "manifest.json").write_text('{"row_count": 0, "gate_results": []}', encoding="utf-8")
+    result = build_site(
+        PAGES, tmp_path / "site", connection_factory=lambda: published_views_connection(published)
+    )
+    body = (result.out_dir / "carbon_market.html").read_text(encoding="utf-8")
+    assert "本页所需的数据表尚未发布或没有数据：<code>ets_compliance_by_city_sector</code>" in body
+    assert len(result.warnings) == 1
+    assert result.warnings[0].endswith(
+        "carbon_market.md: the release has no table ets_compliance_by_city_sector "
+        "(not published yet, or empty): a notice written instead"
+    )
+    assert len(result.pages) == 15  # every other page as usual
