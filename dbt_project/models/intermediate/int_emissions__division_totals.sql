@@ -67,6 +67,7 @@ select
     grid.factor_year as grid_factor_year,
     grid.factor_region as grid_factor_region,
     gdp.gdp_100m_yuan,
+    gdp.real_growth_pct,
     {{ var("gdp_base_year") }} as gdp_base_year,
     gdp.gdp_100m_yuan_constant,
     totals.total_tco2 / (gdp.gdp_100m_yuan_constant * 10000) as intensity_tco2_per_10k_yuan,

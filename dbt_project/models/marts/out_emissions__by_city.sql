@@ -28,6 +28,7 @@ select
     grid_factor_region,
     gdp_100m_yuan,
     gdp_base_year,
-    tco2_per_capita
+    tco2_per_capita,
+    real_growth_pct
 from totals
 order by year, division_code

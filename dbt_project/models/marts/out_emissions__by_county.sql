@@ -34,6 +34,7 @@ select
     totals.gdp_100m_yuan,
     totals.gdp_base_year,
     totals.tco2_per_capita,
+    totals.real_growth_pct,
     totals.parent_code as city_code,
     city.division_name_zh as city_name_zh
 from totals
