@@ -362,7 +362,7 @@ def load_frames(con) -> dict:
             f"select {', '.join(codes)}, unit, cast(quantity as double) as quantity, "
             "_is_superseded from raw.stats__energy_consumption"
         )
-        .fetch_arrow_table()
+        .to_arrow_table()
         .to_pandas(strings_to_categorical=True)
     )
     return {
