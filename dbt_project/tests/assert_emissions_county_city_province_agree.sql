@@ -1,6 +1,8 @@
 -- Reconciliation: for every year and sector, the counties of each city sum exactly to the city,
 -- and the cities sum exactly to the province, for every amount of the division × sector table.
 -- Returns the cells that disagree (none expected).
+-- Shown in Dagster as an asset check of out_emissions__by_division_sector.
+{{ config(meta={'dagster': {'ref': {'name': 'out_emissions__by_division_sector'}}}) }}
 {%- set amounts = ['energy_tco2', 'process_tco2', 'total_tco2', 'electricity_indirect_tco2'] %}
 with cells as (
 

@@ -2,6 +2,8 @@
 -- (emissions_by_sector), its cities (emissions_by_city), its counties (emissions_by_county)
 -- and the province × sector cells of emissions_by_division_sector give the same energy,
 -- process, total and indirect CO2. Returns the years that disagree (none expected).
+-- Shown in Dagster as an asset check of out_emissions__by_sector.
+{{ config(meta={'dagster': {'ref': {'name': 'out_emissions__by_sector'}}}) }}
 {%- set amounts = ['energy_tco2', 'process_tco2', 'total_tco2', 'electricity_indirect_tco2'] %}
 {%- set tables = {
     'by_sector': ref('out_emissions__by_sector'),

@@ -1,6 +1,8 @@
 -- Reconciliation of energy_by_division: for every year, the counties of each city sum exactly
 -- to the city and the cities to the province, for energy at both electricity equivalents and
 -- the non-fossil part. Returns the divisions that disagree (none expected).
+-- Shown in Dagster as an asset check of out_energy__by_division.
+{{ config(meta={'dagster': {'ref': {'name': 'out_energy__by_division'}}}) }}
 {%- set amounts = ['energy_tce', 'energy_tce_generation_equivalent', 'non_fossil_tce', 'electricity_mwh'] %}
 with energy as (
 

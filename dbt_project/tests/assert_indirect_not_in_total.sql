@@ -2,6 +2,8 @@
 -- row of every emission table, total_tco2 is exactly energy_tco2 + process_tco2, and the
 -- province's total is the combustion and process CO2 of the fine-grained models, with no
 -- electricity or heat term. Returns the offending rows (none expected).
+-- Shown in Dagster as an asset check of out_emissions__by_sector.
+{{ config(meta={'dagster': {'ref': {'name': 'out_emissions__by_sector'}}}) }}
 with rows_checked as (
 
     select 'emissions_by_sector' as table_name, year, sector_code as cell,

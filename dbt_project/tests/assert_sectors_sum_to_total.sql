@@ -1,6 +1,8 @@
 -- Reconciliation: for every division and year, the key sectors sum exactly to the division's
 -- total in emissions_by_city and emissions_by_county (and the province's sectors to the
 -- province total). Returns the divisions that disagree (none expected).
+-- Shown in Dagster as an asset check of out_emissions__by_division_sector.
+{{ config(meta={'dagster': {'ref': {'name': 'out_emissions__by_division_sector'}}}) }}
 with sectors as (
 
     select year, division_code, sum(total_tco2) as sectors_total_tco2
