@@ -57,7 +57,12 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     return manifest
 
 
-LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+LAYER_GROUPS = {
+    "staging": "staging",
+    "intermediate": "intermediate",
+    "marts": "marts",
+    "reporting": "marts",
+}
 
 
 class EmissionsDbtTranslator(DagsterDbtTranslator):

@@ -229,9 +229,13 @@ def write_reader_catalog(published_dir: Path) -> Path:
     con = duckdb.connect(str(building))
     try:
         for name in published_table_names(published_dir):
+            if not any((published_dir / name).glob("year=*/*.parquet")):
+                continue  # an empty release (e.g. no carbon-market year yet): no view
             files = (published_dir / name).as_posix() + "/year=*/*.parquet"
+            # year as a real column, not a Hive partition column: DuckDB 2.0 fails window
+            # functions partitioned by a partition column.
             con.execute(
-                f"create view {name} as select * from "
+                f"create view {name} as select * replace (cast(year as integer) as year) from "
                 f"read_parquet('{files}', hive_partitioning = true, union_by_name = true)"
             )
             dictionary = published_dir / name / "data_dictionary.json"
