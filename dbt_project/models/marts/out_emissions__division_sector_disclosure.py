@@ -24,9 +24,7 @@ def model(dbt, session):
         .arrow()
     )
     divisions = pl.from_arrow(
-        dbt.ref("ref_divisions")
-        .project("division_code, division_level, parent_code")
-        .arrow()
+        dbt.ref("ref_divisions").project("division_code, division_level, parent_code").arrow()
     )
     decided = suppress(cells, divisions, rules)
     return decided.select(
