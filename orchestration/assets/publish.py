@@ -90,10 +90,14 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
     return gate
 
 
-def build_publish_asset(table: PublishedTable) -> dg.AssetsDefinition:
+def build_publish_asset(
+    table: PublishedTable, gated_models: list[dg.AssetKey]
+) -> dg.AssetsDefinition:
+    # Every published table waits on every gated mart: one failed gate stops the whole release
+    # set, so departments never get tables from two different states of the accounts.
     @dg.asset(
         name=f"published_{table.name}",
-        deps=[model_asset_key(table.model)],
+        deps=[model_asset_key(table.model), *gated_models],
         group_name="published",
         kinds={"parquet"},
         pool=WAREHOUSE_POOL,
@@ -138,5 +142,12 @@ def build_publish_asset(table: PublishedTable) -> dg.AssetsDefinition:
 
 
 def publication_definitions() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    tables = published_tables().values()
-    return [build_publish_asset(t) for t in tables], [build_gate_check(t) for t in tables]
+    tables = list(published_tables().values())
+    gated = sorted({model_asset_key(t.model) for t in tables}, key=lambda k: k.to_user_string())
+    return (
+        [
+            build_publish_asset(t, [k for k in gated if k != model_asset_key(t.model)])
+            for t in tables
+        ],
+        [build_gate_check(t) for t in tables],
+    )

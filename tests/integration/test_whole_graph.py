@@ -94,9 +94,13 @@ def test_published_tables_read_everywhere_and_match_their_manifest(built, name):
         table.resolve(), format="parquet", partitioning="hive", exclude_invalid_files=True
     ).to_table()
     assert arrow.num_rows == frame.height
-    rows = duckdb.sql(
-        f"select count(*) from read_parquet('{table}/year=*/*.parquet', hive_partitioning=1)"
-    ).fetchone()[0]
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"select count(*) from read_parquet('{table}/year=*/*.parquet', hive_partitioning=1)"
+        )
+        .fetchone()[0]
+    )
     assert rows == frame.height
     assert all(result["success"] for result in manifest["gate_results"])
     assert (table / "data_dictionary.md").exists() and (table / "quality_report.html").exists()
