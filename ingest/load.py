@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -461,20 +460,3 @@ def _record(
             received_at,
         ],
     )
-
-
-def summarise(report: FeedLoadReport) -> dict[str, object]:
-    return {
-        "files_loaded": report.count("loaded"),
-        "files_rejected": report.count("rejected"),
-        "files_duplicate": report.count("duplicate"),
-        "rows_loaded": report.rows_loaded,
-        "rows_quarantined": report.rows_quarantined,
-        "files": json.dumps(
-            [
-                {"path": o.path, "sha256": o.sha256, "status": o.status, "reason": o.reason}
-                for o in report.outcomes
-            ],
-            ensure_ascii=False,
-        ),
-    }
