@@ -7,8 +7,9 @@
 -- products are counted where they burn, so counting the inputs too would count the carbon
 -- twice. Electricity, heat and 其他能源 carry no combustion factor (indirect or unknown).
 -- energy_tco2 is rounded to the gram (decimal(38,6)) row by row, so every sum above is exact.
--- A view: one model aggregates it (int_emissions__county_sector); storing the finest grain
--- again would cost more than computing it in that model's pass.
+-- A view, the finest grain of the accounts for a reviewer and for the data test that holds the
+-- marts' totals against it (assert_indirect_not_in_total); int_energy__county_industry sums the
+-- same rows in its single pass over the consumption.
 with consumption as (
 
     select * from {{ ref('int_energy__annual_consumption') }}

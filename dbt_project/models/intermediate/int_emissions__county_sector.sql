@@ -1,6 +1,7 @@
 -- Every county × key sector × year (dense: a cell with no activity is 0), the cell of every
 -- published emission table:
--- * energy_tco2: fuel combustion (int_emissions__county_industry_fuel), industry → sector;
+-- * energy_tco2: fuel combustion per county × industry (int_energy__county_industry, the sum of
+--   int_emissions__county_industry_fuel), industry → sector;
 -- * process_tco2: industrial processes (int_process__county_product);
 -- * total_tco2 = energy_tco2 + process_tco2, the territorial total;
 -- * electricity_indirect_tco2 = end-use electricity (MWh) × the year's grid factor
@@ -8,15 +9,15 @@
 --   (ref_heat_factors, var heat_factor_code). Indirect emissions are reported beside the total
 --   and never added to it: the fuel behind them is already in some division's energy_tco2 or
 --   outside the province;
--- * reporting_units: enterprises behind the cell, the largest count delivered on any row of a
---   county × industry (each row names the enterprises behind that variety) summed over the
---   sector's industries; null where the cell's only rows are households.
+-- * reporting_units: enterprises behind the cell, the county × industry counts
+--   (int_energy__county_industry) summed over the sector's industries; null where the cell's
+--   only rows are households.
 -- report_type is 'annual' where the year's annual final exists, else 'quick'. Amounts
 -- (tCO2, MWh, GJ) are decimal(38,6), so any sum of cells is exact; an indirect cell is its
 -- rounded MWh (GJ) × factor.
-with consumption as (
+with amounts as (
 
-    select * from {{ ref('int_energy__annual_consumption') }}
+    select * from {{ ref('int_energy__county_industry') }}
 
 ),
 
@@ -38,12 +39,6 @@ industry_sectors as (
 
 ),
 
-varieties as (
-
-    select energy_name, energy_category from {{ ref('ref_energy_varieties') }}
-
-),
-
 grid as (
 
     select year, value_tco2_per_mwh from {{ ref('int_factors__grid_by_year') }}
@@ -58,16 +53,6 @@ heat_factor as (
 
 ),
 
-energy as (
-
-    select emissions.year, emissions.division_code, industry_sectors.sector_code,
-        sum(emissions.energy_tco2) as energy_tco2
-    from {{ ref('int_emissions__county_industry_fuel') }} as emissions
-    inner join industry_sectors on industry_sectors.industry_code = emissions.industry_code
-    group by all
-
-),
-
 process as (
 
     select year, division_code, sector_code, sum(process_tco2) as process_tco2
@@ -76,45 +61,23 @@ process as (
 
 ),
 
-by_industry as (
-
-    -- One pass over the consumption rows: what each county × industry used at the end (MWh,
-    -- GJ) and the enterprises behind it.
-    select
-        consumption.year,
-        consumption.division_code,
-        consumption.industry_code,
-        bool_or(consumption.report_type = 'annual') as has_annual_final,
-        sum(case when varieties.energy_category = 'electricity'
-                and consumption.energy_use in ('{{ var("indirect_uses") | join("', '") }}')
-            then cast(consumption.quantity_canonical as decimal(38, 6)) else 0 end)
-            as electricity_mwh,
-        sum(case when varieties.energy_category = 'heat'
-                and consumption.energy_use in ('{{ var("indirect_uses") | join("', '") }}')
-            then cast(consumption.quantity_canonical as decimal(38, 6)) else 0 end) as heat_gj,
-        max(consumption.reporting_units) as reporting_units
-    from consumption
-    inner join varieties on varieties.energy_name = consumption.energy_name
-    group by consumption.year, consumption.division_code, consumption.industry_code
-
-),
-
 years as (
 
-    select year, bool_or(has_annual_final) as has_annual_final
-    from by_industry
+    select year, bool_or(report_type = 'annual') as has_annual_final
+    from amounts
     group by year
 
 ),
 
 by_sector as (
 
-    select by_industry.year, by_industry.division_code, industry_sectors.sector_code,
-        sum(by_industry.electricity_mwh) as electricity_mwh,
-        sum(by_industry.heat_gj) as heat_gj,
-        sum(by_industry.reporting_units) as reporting_units
-    from by_industry
-    inner join industry_sectors on industry_sectors.industry_code = by_industry.industry_code
+    select amounts.year, amounts.division_code, industry_sectors.sector_code,
+        sum(amounts.energy_tco2) as energy_tco2,
+        sum(amounts.electricity_mwh) as electricity_mwh,
+        sum(amounts.heat_gj) as heat_gj,
+        sum(amounts.reporting_units) as reporting_units
+    from amounts
+    inner join industry_sectors on industry_sectors.industry_code = amounts.industry_code
     group by all
 
 ),
@@ -133,9 +96,9 @@ select
     case when cells.has_annual_final then 'annual' else 'quick' end as report_type,
     cells.division_code,
     cells.sector_code,
-    coalesce(energy.energy_tco2, 0)::decimal(38, 6) as energy_tco2,
+    coalesce(by_sector.energy_tco2, 0)::decimal(38, 6) as energy_tco2,
     coalesce(process.process_tco2, 0)::decimal(38, 6) as process_tco2,
-    (coalesce(energy.energy_tco2, 0) + coalesce(process.process_tco2, 0))::decimal(38, 6)
+    (coalesce(by_sector.energy_tco2, 0) + coalesce(process.process_tco2, 0))::decimal(38, 6)
         as total_tco2,
     coalesce(by_sector.electricity_mwh, 0)::decimal(38, 6) as electricity_mwh,
     cast(coalesce(by_sector.electricity_mwh, 0)::decimal(38, 6) * grid.value_tco2_per_mwh
@@ -147,10 +110,6 @@ select
 from cells
 cross join heat_factor
 left join grid on grid.year = cells.year
-left join energy
-    on energy.year = cells.year
-    and energy.division_code = cells.division_code
-    and energy.sector_code = cells.sector_code
 left join process
     on process.year = cells.year
     and process.division_code = cells.division_code

@@ -1,6 +1,6 @@
 -- Energy consumption in tonnes of standard coal of every division level × year, built from the
--- counties' final consumption (var final_consumption_uses: 终端消费 and 原料用途) and summed in
--- decimal arithmetic to the city and the province:
+-- counties' final consumption (var final_consumption_uses: 终端消费 and 原料用途; the amounts of
+-- int_energy__county_industry) and summed in decimal arithmetic to the city and the province:
 -- * fossil_tce: the fuels (ref_energy_varieties.is_fossil) × their tce coefficient;
 -- * other_tce: 其他能源, delivered in tce; heat_tce: heat (GJ) × 0.03412 tce/GJ;
 -- * electricity at the calorific equivalent (0.1229 tce/MWh) and at the year's generation
@@ -12,15 +12,9 @@
 --   energy_tco2, for reference.
 -- Inputs to 火力发电, 供热 and the other transformations are not added to the consumption: their
 -- products (electricity, heat, coke, gas) are consumed and counted at the end user.
-with consumption as (
+with amounts as (
 
-    select * from {{ ref('int_energy__annual_consumption') }}
-
-),
-
-varieties as (
-
-    select * from {{ ref('ref_energy_varieties') }}
+    select * from {{ ref('int_energy__county_industry') }}
 
 ),
 
@@ -39,37 +33,16 @@ divisions as (
 county_amounts as (
 
     select
-        consumption.year,
-        consumption.division_code,
-        bool_or(consumption.report_type = 'annual') as has_annual_final,
-        sum(case
-            when consumption.energy_use in ('{{ var("final_consumption_uses") | join("', '") }}')
-                and varieties.is_fossil
-            then cast(consumption.quantity_canonical * varieties.tce_per_unit as decimal(38, 6))
-            else 0 end) as fossil_tce,
-        sum(case
-            when consumption.energy_use in ('{{ var("final_consumption_uses") | join("', '") }}')
-                and varieties.energy_category = 'other'
-            then cast(consumption.quantity_canonical * varieties.tce_per_unit as decimal(38, 6))
-            else 0 end) as other_tce,
-        sum(case
-            when consumption.energy_use in ('{{ var("final_consumption_uses") | join("', '") }}')
-                and varieties.energy_category = 'heat'
-            then cast(consumption.quantity_canonical * varieties.tce_per_unit as decimal(38, 6))
-            else 0 end) as heat_tce,
-        sum(case
-            when consumption.energy_use in ('{{ var("final_consumption_uses") | join("', '") }}')
-                and varieties.energy_category = 'electricity'
-            then cast(consumption.quantity_canonical as decimal(38, 6))
-            else 0 end) as electricity_mwh,
-        sum(case
-            when consumption.energy_use in ('{{ var("combustion_uses") | join("', '") }}')
-                and varieties.is_fossil
-            then cast(consumption.quantity_canonical * varieties.tce_per_unit as decimal(38, 6))
-            else 0 end) as fossil_combustion_tce
-    from consumption
-    inner join varieties on varieties.energy_name = consumption.energy_name
-    group by consumption.year, consumption.division_code
+        year,
+        division_code,
+        bool_or(report_type = 'annual') as has_annual_final,
+        sum(final_fossil_tce) as fossil_tce,
+        sum(final_other_tce) as other_tce,
+        sum(final_heat_tce) as heat_tce,
+        sum(final_electricity_mwh) as electricity_mwh,
+        sum(combustion_fossil_tce) as fossil_combustion_tce
+    from amounts
+    group by year, division_code
 
 ),
 
