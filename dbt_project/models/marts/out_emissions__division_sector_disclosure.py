@@ -1,7 +1,8 @@
 """Disclosure decision of every division × sector × year cell (primary and secondary suppression).
 
-Not published: it names why a cell is hidden. The rules' thresholds are this model's config in
-out_emissions__division_sector_disclosure.yml; the algorithm is quality/confidentiality.py.
+Not published: it names why a cell is hidden. The rule's thresholds are the one row of
+int_reporting__disclosure_rule (dbt vars disclosure_min_entities, disclosure_dominance_pct); the
+algorithm is quality/confidentiality.py.
 """
 
 import polars as pl
@@ -11,9 +12,12 @@ from quality.confidentiality import DisclosureRules, suppress
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    rule = pl.from_arrow(dbt.ref("int_reporting__disclosure_rule").arrow())
+    if rule.height != 1:
+        raise ValueError(f"int_reporting__disclosure_rule has {rule.height} rows, not one")
     rules = DisclosureRules(
-        min_reporting_units=int(dbt.config.get("min_reporting_units")),
-        dominance_share=float(dbt.config.get("dominance_share")),
+        min_reporting_units=int(rule["min_entities"][0]),
+        dominance_share=float(rule["dominance_pct"][0]) / 100,
     )
     cells = pl.from_arrow(
         dbt.ref("out_emissions__by_division_sector")

@@ -12,28 +12,16 @@
 -- A suppressed cell keeps its entity count (the registry of covered entities is public) and
 -- has every value null. The thresholds are int_reporting__disclosure_rule.
 
-with compliance as (
+with entity_emissions as (
 
-    select * from {{ ref('stg_ets__compliance') }}
-
-),
-
-entities as (
-
-    -- The latest record of each entity (stg_ets__entities: latest _file_period wins).
-    select * from {{ ref('stg_ets__entities') }}
+    -- Verified emissions of each entity and year, placed by its latest record.
+    select * from {{ ref('int_ets__entity_emissions') }}
 
 ),
 
 divisions as (
 
     select * from {{ ref('ref_divisions') }}
-
-),
-
-industry_sectors as (
-
-    select * from {{ ref('ref_industry_sectors') }}
 
 ),
 
@@ -46,34 +34,26 @@ disclosure_rule as (
 entity_years as (
 
     select
-        compliance.compliance_year as year,
-        county.parent_code as city_code,
-        entities.ets_sector,
-        industry_sectors.sector_code,
-        compliance.entity_id,
-        compliance.verified_emissions_tco2,
-        compliance.allocated_allowances_tco2,
-        compliance.surrendered_allowances_tco2,
-        compliance.ccer_offset_tco2,
+        year,
+        city_code,
+        ets_sector,
+        sector_code,
+        entity_id,
+        verified_emissions_tco2,
+        allocated_allowances_tco2,
+        surrendered_allowances_tco2,
+        ccer_offset_tco2,
+        greatest(allocated_allowances_tco2 - verified_emissions_tco2, 0) as surplus_tco2,
+        greatest(verified_emissions_tco2 - allocated_allowances_tco2, 0) as shortfall_tco2,
         greatest(
-            compliance.allocated_allowances_tco2 - compliance.verified_emissions_tco2, 0
-        ) as surplus_tco2,
-        greatest(
-            compliance.verified_emissions_tco2 - compliance.allocated_allowances_tco2, 0
-        ) as shortfall_tco2,
-        greatest(
-            compliance.verified_emissions_tco2
-            - compliance.surrendered_allowances_tco2
-            - compliance.ccer_offset_tco2,
-            0
+            verified_emissions_tco2 - surrendered_allowances_tco2 - ccer_offset_tco2, 0
         ) as unsurrendered_tco2,
-        compliance.surrendered_allowances_tco2 + compliance.ccer_offset_tco2
-            >= compliance.verified_emissions_tco2 as is_compliant
-    from compliance
-    inner join entities on entities.entity_id = compliance.entity_id
-    inner join divisions as county on county.division_code = entities.division_code
-    left join industry_sectors on industry_sectors.industry_code = entities.industry_code
-    where compliance.compliance_year between {{ var('first_year') }} and {{ var('last_year') }}
+        surrendered_allowances_tco2 + ccer_offset_tco2 >= verified_emissions_tco2
+            as is_compliant
+    from entity_emissions
+    -- An entity placed in no known county has no city cell (it is in no city's statistics).
+    where city_code is not null
+      and year between {{ var('first_year') }} and {{ var('last_year') }}
 
 ),
 
