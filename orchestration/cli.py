@@ -47,13 +47,29 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+def _materialise(settings: Settings, selection: str | None, verbose: bool):
+    """Run everything, one line per finished run on the terminal; then what failed and where
+    the steps' output went."""
     from orchestration.runner import materialise_everything
 
-    outcome = materialise_everything(settings, selection=args.select)
+    terminal = sys.stdout  # the runner sends the steps' own output to a log file
+
+    def progress(line: str) -> None:
+        print(f"  {line}", file=terminal, flush=True)
+
+    outcome = materialise_everything(
+        settings, selection=selection, verbose=verbose, progress=progress
+    )
     for line in outcome.failure_lines:
         print(f"FAILED {line}", file=sys.stderr)
     print(outcome.summary_line())
+    if outcome.log_path is not None:
+        print(f"step output (dbt's log lines): {outcome.log_path}")
+    return outcome
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    outcome = _materialise(settings, args.select, args.verbose)
     return 0 if outcome.success else 1
 
 
@@ -71,14 +87,11 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from orchestration.runner import materialise_everything, province_summary
+    from orchestration.runner import province_summary
 
     if not any(settings.landing_dir.rglob("*.*")) if settings.landing_dir.exists() else True:
         cmd_sample(argparse.Namespace(out=None, years=None, scale=None, seed=None), settings)
-    outcome = materialise_everything(settings)
-    for line in outcome.failure_lines:
-        print(f"FAILED {line}", file=sys.stderr)
-    print(outcome.summary_line())
+    outcome = _materialise(settings, None, args.verbose)
     if not outcome.success:
         return 1
     print()
@@ -175,6 +188,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--select", help="Dagster asset selection, e.g. 'raw_stats__energy_consumption+'"
     )
+    run.add_argument(
+        "--verbose", action="store_true", help="stream every Dagster event and dbt log line"
+    )
     run.set_defaults(handler=cmd_run)
 
     ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
@@ -183,6 +199,9 @@ def parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo", help="write a sample landing zone if there is none, run everything, summarise"
+    )
+    demo.add_argument(
+        "--verbose", action="store_true", help="stream every Dagster event and dbt log line"
     )
     demo.set_defaults(handler=cmd_demo)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -21,6 +24,7 @@ class RunOutcome:
     steps_failed: int
     steps_skipped: int
     failure_lines: list[str] = field(default_factory=list)
+    log_path: Path | None = None
 
     def summary_line(self) -> str:
         state = "succeeded" if self.success else "FAILED"
@@ -99,11 +103,49 @@ def landing_partitions(settings: Settings, spec) -> list[str]:
     return sorted(keys)
 
 
-def materialise_everything(settings: Settings, selection: str | None = None) -> RunOutcome:
+def run_config(verbose: bool) -> dict:
+    """Dagster's console logger: every event when verbose, else warnings and errors only (the
+    instance's event log, which the UI shows, keeps every event either way)."""
+    level = "DEBUG" if verbose else "WARNING"
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
+
+
+@contextlib.contextmanager
+def _console(settings: Settings, verbose: bool) -> Iterator[Path | None]:
+    """Where the steps' own output goes (dbt's log lines, printed by dagster-dbt): the terminal
+    when verbose, else a log file of the home, named in the summary."""
+    if verbose:
+        yield None
+        return
+    folder = settings.home / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    with path.open("a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        yield path
+
+
+def _describe(result) -> str:
+    """One line for a finished run: its job, id, outcome and step counts."""
+    events = result.all_events
+    ok = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SUCCESS)
+    failed = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    state = "ok" if result.success and not failed else "FAILED"
+    return f"{result.job_def.name:<34} {result.run_id[:8]}  {state:<6} {ok} step(s) ok" + (
+        f", {failed} failed" if failed else ""
+    )
+
+
+def materialise_everything(
+    settings: Settings,
+    selection: str | None = None,
+    verbose: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> RunOutcome:
     """Ingest every feed, then build, check, publish and report, on the home's instance.
 
     Each partitioned feed loads in one run over the range of partitions its files cover
-    (a single-run backfill); a failed ingest stops before the marts are rebuilt.
+    (a single-run backfill); a failed ingest stops before the marts are rebuilt. ``progress``
+    gets one line per finished run; the steps' output goes to a log file unless ``verbose``.
     """
     from ingest.feeds import FEEDS
     from orchestration.definitions import TRANSFORM_JOB, build_defs, ingest_job_name
@@ -115,15 +157,25 @@ def materialise_everything(settings: Settings, selection: str | None = None) -> 
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     defs = build_defs(settings)
     results = []
-    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+    config = run_config(verbose)
+    report = progress or (lambda line: None)
+    with (
+        dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance,
+        _console(settings, verbose) as log_path,
+    ):
+
+        def execute(job: dg.JobDefinition, tags: dict | None = None) -> bool:
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, tags=tags, run_config=config
+            )
+            results.append(result)
+            report(_describe(result))
+            return result.success
+
         if selection:
             job = dg.define_asset_job("selected_assets", selection=selection)
             defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
-            results.append(
-                defs.resolve_job_def("selected_assets").execute_in_process(
-                    instance=instance, raise_on_error=False
-                )
-            )
+            execute(defs.resolve_job_def("selected_assets"))
         else:
             for spec in FEEDS.values():
                 job = defs.resolve_job_def(ingest_job_name(spec))
@@ -136,17 +188,10 @@ def materialise_everything(settings: Settings, selection: str | None = None) -> 
                         "dagster/asset_partition_range_start": keys[0],
                         "dagster/asset_partition_range_end": keys[-1],
                     }
-                results.append(
-                    job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
-                )
-                if not results[-1].success:
+                if not execute(job, tags):
                     break
             else:
-                results.append(
-                    defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
-                        instance=instance, raise_on_error=False
-                    )
-                )
+                execute(defs.resolve_job_def(TRANSFORM_JOB))
     events = [event for result in results for event in result.all_events]
     succeeded = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SUCCESS)
     failed = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
@@ -160,6 +205,7 @@ def materialise_everything(settings: Settings, selection: str | None = None) -> 
         steps_failed=failed,
         steps_skipped=skipped,
         failure_lines=lines,
+        log_path=log_path,
     )
 
 

@@ -30,6 +30,15 @@ def test_run_succeeds(built):
     assert outcome.steps_failed == 0
 
 
+def test_steps_output_goes_to_the_homes_log_file(built):
+    """The console shows one line per run; dbt's log lines, printed by dagster-dbt, land in the
+    run's log file under the home, which the summary names."""
+    path = built.outcome.log_path
+    assert path is not None and path.parent == built.settings.home / "logs"
+    text = path.read_text(encoding="utf-8")
+    assert "out_emissions__by_sector" in text and "Completed successfully" in text
+
+
 def test_warehouse_has_raw_staging_and_mart_tables_with_real_values(built):
     settings = built.settings
     with warehouse(settings) as con:
