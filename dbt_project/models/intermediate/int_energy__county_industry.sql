@@ -56,7 +56,9 @@ classified as (
 
 select
     year,
-    report_type,
+    -- One kind of report per year (int_energy__annual_consumption): not a grouping key, which
+    -- would hash a string more per row.
+    any_value(report_type) as report_type,
     division_code,
     industry_code,
     coalesce(sum(case when is_combustion
@@ -84,4 +86,4 @@ select
         as combustion_fossil_tce,
     max(reporting_units) as reporting_units
 from classified
-group by year, report_type, division_code, industry_code
+group by year, division_code, industry_code
