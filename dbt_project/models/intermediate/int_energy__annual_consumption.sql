@@ -17,15 +17,15 @@ with reports as (
 
 final_years as (
 
-    select distinct cast(left(period, 4) as integer) as year from reports
-    where length(period) = 4 and report_type = 'annual'
+    select distinct {{ period_year('period') }} as year from reports
+    where {{ period_month('period') }} is null and report_type = 'annual'
 
 ),
 
 annual_quick_years as (
 
-    select distinct cast(left(period, 4) as integer) as year from reports
-    where length(period) = 4 and report_type = 'quick'
+    select distinct {{ period_year('period') }} as year from reports
+    where {{ period_month('period') }} is null and report_type = 'quick'
 
 ),
 

@@ -16,10 +16,8 @@ renamed as (
 
     select
         source.period,
-        cast(left(source.period, 4) as integer) as year,
-        case when length(source.period) = 7
-            then cast(right(source.period, 2) as integer)
-        end as month,
+        {{ period_year('source.period') }} as year,
+        {{ period_month('source.period') }} as month,
         source.report_type,
         source.division_code,
         source.industry_code,
