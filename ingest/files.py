@@ -12,7 +12,6 @@ from pathlib import Path
 import polars as pl
 
 UTF8_BOM = b"\xef\xbb\xbf"
-READ_CHUNK = 1 << 20
 
 
 class FileRejected(Exception):
@@ -31,11 +30,13 @@ class DecodedText:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(READ_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_of_bytes(path.read_bytes())
+
+
+def sha256_of_bytes(data: bytes) -> str:
+    """The checksum of a file's bytes, read once for it and the reader (hashlib releases the
+    GIL on large buffers, so files are checksummed in parallel)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def decode_text(raw: bytes) -> DecodedText:
@@ -60,27 +61,31 @@ def decode_text(raw: bytes) -> DecodedText:
 
 
 _EMPTY_LINE = re.compile(r"^\s*$")
+_NOT_WHITESPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 
 
 def read_csv_text(
-    path: Path, types: dict[str, pl.DataType] | None = None
+    path: Path, types: dict[str, pl.DataType] | None = None, data: bytes | None = None
 ) -> tuple[pl.DataFrame, str]:
     """Read a CSV as text columns; returns the frame and the detected encoding.
 
     With ``types`` (the large feeds), the typed columns are parsed while reading, which is much
     faster; if any value does not parse, the file is read again as text so the row rules can
-    name each bad value.
+    name each bad value. ``data`` is the file's bytes when the caller has read them already.
     """
-    raw = path.read_bytes()
-    if not raw.strip():
+    raw = path.read_bytes() if data is None else data
+    if _NOT_WHITESPACE.search(raw) is None:
         raise FileRejected("empty", "the file is empty")
-    decoded = decode_text(raw)
-    text = decoded.text
-    data = raw if decoded.encoding == "utf-8" else text.encode("utf-8")
-    if not text.endswith(("\n", "\r")):
+    if raw.isascii():  # UTF-8 already (the large feeds): no need to decode it to be sure
+        encoding, utf8 = "utf-8", raw
+    else:
+        decoded = decode_text(raw)
+        encoding = decoded.encoding
+        utf8 = raw if encoding == "utf-8" else decoded.text.encode("utf-8")
+    if not utf8.endswith((b"\n", b"\r")):
         # A delivery whose last line lacks its newline may have been cut off in transfer:
         # accept it only if the last line has as many fields as the header.
-        lines = text.splitlines()
+        lines = utf8.decode("utf-8").splitlines()
         if len(lines) > 1 and lines[-1].count(",") != lines[0].count(","):
             raise FileRejected(
                 "truncated",
@@ -89,20 +94,21 @@ def read_csv_text(
             )
     if types:
         try:
-            frame = pl.read_csv(io.BytesIO(data), infer_schema=False, schema_overrides=types)
+            frame = pl.read_csv(io.BytesIO(utf8), infer_schema=False, schema_overrides=types)
             if set(types) <= set(frame.columns):
-                return frame, decoded.encoding
+                return frame, encoding
         except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
             pass
     try:
         frame = pl.read_csv(
-            io.BytesIO(data),
+            io.BytesIO(utf8),
             infer_schema=False,
             truncate_ragged_lines=False,
         )
     except pl.exceptions.ComputeError as error:
-        raise FileRejected("unreadable", _ragged_line(text) or first_line(error)) from None
-    return frame, decoded.encoding
+        reason = _ragged_line(utf8.decode("utf-8")) or first_line(error)
+        raise FileRejected("unreadable", reason) from None
+    return frame, encoding
 
 
 def _ragged_line(text: str) -> str | None:
@@ -118,19 +124,21 @@ def _ragged_line(text: str) -> str | None:
     return None
 
 
-def read_xlsx_text(path: Path) -> pl.DataFrame:
+def read_xlsx_text(path: Path, data: bytes | None = None) -> pl.DataFrame:
     """Read the first sheet of an XLSX (header on row 1) as all-text columns."""
     try:
-        frame = pl.read_excel(path, sheet_id=1, engine="calamine", infer_schema_length=0)
+        frame = pl.read_excel(
+            path if data is None else data, sheet_id=1, engine="calamine", infer_schema_length=0
+        )
     except Exception as error:  # calamine raises its own exception types
         raise FileRejected("unreadable", f"not a readable XLSX: {first_line(error)}") from None
     return frame.with_columns(pl.all().cast(pl.String))
 
 
-def read_parquet_typed(path: Path) -> pl.DataFrame:
+def read_parquet_typed(path: Path, data: bytes | None = None) -> pl.DataFrame:
     """Parquet keeps its column types; the row rules read them as text where they need to."""
     try:
-        return pl.read_parquet(path)
+        return pl.read_parquet(path if data is None else io.BytesIO(data))
     except Exception as error:
         raise FileRejected(
             "unreadable", f"not a readable Parquet file: {first_line(error)}"
@@ -138,16 +146,19 @@ def read_parquet_typed(path: Path) -> pl.DataFrame:
 
 
 def read_delivery(
-    path: Path, types: dict[str, pl.DataType] | None = None
+    path: Path, types: dict[str, pl.DataType] | None = None, data: bytes | None = None
 ) -> tuple[pl.DataFrame, str]:
-    """Read a delivered file (CSV and XLSX as text, Parquet typed); returns it and its encoding."""
+    """Read a delivered file (CSV and XLSX as text, Parquet typed); returns it and its encoding.
+
+    ``data`` is the file's bytes when the caller has read them already (to checksum them): the
+    frame is then parsed from exactly the bytes that were checksummed."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame, encoding = read_csv_text(path, types)
+        frame, encoding = read_csv_text(path, types, data)
     elif suffix == ".xlsx":
-        frame, encoding = read_xlsx_text(path), "xlsx"
+        frame, encoding = read_xlsx_text(path, data), "xlsx"
     elif suffix == ".parquet":
-        frame, encoding = read_parquet_typed(path), "parquet"
+        frame, encoding = read_parquet_typed(path, data), "parquet"
     else:
         raise FileRejected("format", f"unsupported file type {suffix!r} (csv, xlsx, parquet)")
     frame = frame.rename({column: column.strip() for column in frame.columns})

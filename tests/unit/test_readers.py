@@ -104,6 +104,23 @@ def test_xlsx_first_sheet_header_on_row_one(tmp_path: Path):
     assert frame["quantity"].to_list() == ["1200.5", "35000", "1.5"]
 
 
+def test_xlsx_and_parquet_read_the_same_from_bytes_already_read(tmp_path: Path):
+    workbook_path = tmp_path / "2019_annual.xlsx"
+    workbook = xlsxwriter.Workbook(workbook_path)
+    sheet = workbook.add_worksheet()
+    for row, line in enumerate([HEADER, *ROWS]):
+        for column, value in enumerate(line.split(",")):
+            sheet.write_string(row, column, value)
+    workbook.close()
+    parquet_path = tmp_path / "2025-06-01.parquet"
+    pl.DataFrame({"account_id": ["A1"], "electricity_kwh": [1.5]}).write_parquet(parquet_path)
+    for path in (workbook_path, parquet_path):
+        from_path = read_delivery(path)
+        from_bytes = read_delivery(path, data=path.read_bytes())
+        assert from_bytes[1] == from_path[1]
+        assert from_bytes[0].equals(from_path[0])
+
+
 def test_valid_file_loads_once_and_is_audited(zone):
     folder, con, load, deliveries = zone
     write(folder / "2019_annual.csv", [HEADER, *ROWS])
@@ -163,6 +180,7 @@ def test_duplicate_keys_are_quarantined(zone):
     [
         ("2019_annual.csv", [], "empty"),
         ("2019_annual.csv", [HEADER], "empty"),
+        ("2019_annual.csv", [" \t", "", "\r"], "empty"),
         ("2019_annual.csv", [HEADER.replace(",unit", ""), ROWS[0]], "unreadable"),
         ("2019_annual.csv", [HEADER.replace(",unit,", ",units,"), ROWS[0]], "columns"),
         ("2019_annual.csv", [HEADER + ",extra", ROWS[0] + ",x"], "columns"),
