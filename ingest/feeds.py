@@ -251,7 +251,7 @@ def open_account(column: str) -> RowRule:
             (pl.col("opened_on").is_null() | (pl.col("opened_on") <= day))
             & (pl.col("closed_on").is_null() | (pl.col("closed_on") >= day))
         )["account_id"]
-        return ~_blank(column) & ~pl.col(column).is_in(open_ids)
+        return ~_blank(column) & ~pl.col(column).is_in(open_ids.implode())
 
     return expression_rule(column, "unknown_or_closed_account", build)
 

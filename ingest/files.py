@@ -29,10 +29,6 @@ class DecodedText:
     encoding: str  # "utf-8", "utf-8-sig" or "gb18030"
 
 
-def sha256_of(path: Path) -> str:
-    return sha256_of_bytes(path.read_bytes())
-
-
 def sha256_of_bytes(data: bytes) -> str:
     """The checksum of a file's bytes, read once for it and the reader (hashlib releases the
     GIL on large buffers, so files are checksummed in parallel)."""

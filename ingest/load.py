@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterator
+import tempfile
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from ingest.feeds import UPSTREAM_FEEDS, FeedSpec, FileName
-from ingest.files import FileRejected, read_delivery, sha256_of
+from ingest.files import FileRejected, read_delivery, sha256_of_bytes
 from ingest.reference import ReferenceData
 
 AUDIT_DDL = """
@@ -46,6 +51,12 @@ create table if not exists audit.quarantined_rows (
 
 DATA_ROW_OFFSET = 2  # header is line 1, the first data row line 2
 COMMIT_ROWS = 2_000_000
+# Files are read, checksummed and checked by PREPARE_THREADS threads ahead of the one that
+# writes the warehouse (polars, hashlib and DuckDB release the GIL): enough files ahead that the
+# threads keep working while it inserts a transaction's rows, bounded for memory.
+PREPARE_THREADS = 2
+PREPARE_AHEAD_BYTES = 128 * 2**20
+PREPARE_AHEAD_FILES = 64
 
 
 @dataclass
@@ -133,23 +144,24 @@ class RawWriter:
         self.con = con
         self.spec = spec
         self.frames: list[pl.DataFrame] = []
-        self.files: list[tuple[int, str, str | None]] = []
+        self.files: list[tuple[str, str | None]] = []
 
     def add(self, frame: pl.DataFrame, sha256: str, period: str | None) -> None:
         if frame.height:
-            index = len(self.files)
-            self.files.append((index, sha256, period))
-            self.frames.append(frame.with_columns(pl.lit(index, pl.Int32).alias("_file")))
+            self.files.append((sha256, period))
+            self.frames.append(frame)
 
     def flush(self) -> None:
         if not self.frames:
             return
-        incoming_rows = pl.concat(self.frames, how="vertical_relaxed", rechunk=False)
         incoming_files = pl.DataFrame(
-            self.files,
-            schema={"_file": pl.Int32, "_sha256": pl.String, "_file_period": pl.String},
-            orient="row",
+            self.files, schema={"_sha256": pl.String, "_file_period": pl.String}, orient="row"
+        ).with_row_index("_file")
+        file_of_row = np.repeat(
+            np.arange(len(self.frames), dtype=np.uint32), [frame.height for frame in self.frames]
         )
+        incoming_rows = pl.concat(self.frames, how="vertical_relaxed", rechunk=False)
+        incoming_rows = incoming_rows.with_columns(pl.Series("_file", file_of_row))
         self.frames, self.files = [], []
         columns = ", ".join(f'"{column}"' for column in self.spec.columns)
         self.con.register("incoming_rows", incoming_rows)
@@ -185,30 +197,34 @@ def load_feed(
     # are not recorded and so load again on the next run. A rejection commits at once, since
     # the file has left the landing zone.
     writer = RawWriter(con, spec)
+    ledger = DeliveryLedger.of_feed(con, spec)
+    paths = delivered_files(landing_dir, spec, window)
     pending_rows = 0
     con.execute("begin transaction")
     try:
-        for path in delivered_files(landing_dir, spec, window):
-            outcome = load_file(
-                con,
-                spec,
-                reference,
-                path,
-                landing_dir=landing_dir,
-                archive_dir=archive_dir,
-                rejected_dir=rejected_dir,
-                writer=writer,
-            )
-            if outcome is None:
-                continue
-            report.outcomes.append(outcome)
-            pending_rows += outcome.rows_loaded + outcome.rows_quarantined
-            if outcome.status == "rejected" or pending_rows >= COMMIT_ROWS:
-                writer.flush()
-                con.execute("commit")
-                con.execute("begin transaction")
-                pending_rows = 0
+        with PreparedFiles(paths, spec, reference, archive_dir, ledger.known) as prepared:
+            for delivery in prepared:
+                outcome = load_file(
+                    con,
+                    spec,
+                    delivery,
+                    landing_dir=landing_dir,
+                    rejected_dir=rejected_dir,
+                    writer=writer,
+                    ledger=ledger,
+                )
+                if outcome is None:
+                    continue
+                report.outcomes.append(outcome)
+                pending_rows += outcome.rows_loaded + outcome.rows_quarantined
+                if outcome.status == "rejected" or pending_rows >= COMMIT_ROWS:
+                    writer.flush()
+                    ledger.write(con)
+                    con.execute("commit")
+                    con.execute("begin transaction")
+                    pending_rows = 0
         writer.flush()
+        ledger.write(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -216,33 +232,126 @@ def load_feed(
     return report
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection,
+@dataclass
+class DeliveryLedger:
+    """The audit trail of deliveries as one load sees it. Read once: the checksums seen (of any
+    feed: the same bytes delivered again are a duplicate) and the (period, report type) of this
+    feed with a loaded delivery, which a new delivery supersedes. Written in batches: the
+    records of this run's files, in the transaction of their rows."""
+
+    feed: str
+    known: frozenset[str]
+    loaded: set[tuple[str | None, str | None]]
+    recorded: set[str] = field(default_factory=set)  # checksums recorded in this run
+    pending: list[dict[str, object]] = field(default_factory=list)
+
+    def deliveries_of(self, con: duckdb.DuckDBPyConnection, sha256: str) -> list[tuple]:
+        """The recorded deliveries (path, status) of these bytes, the first first."""
+        if sha256 not in self.known and sha256 not in self.recorded:
+            return []
+        self.write(con)
+        return con.execute(
+            "select path, status from audit.file_deliveries where sha256 = ? order by received_at",
+            [sha256],
+        ).fetchall()
+
+    @classmethod
+    def of_feed(cls, con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> DeliveryLedger:
+        checksums = con.execute("select distinct sha256 from audit.file_deliveries").fetchall()
+        known = frozenset(sha256 for (sha256,) in checksums)
+        loaded = set(
+            con.execute(
+                "select distinct period, report_type from audit.file_deliveries "
+                "where feed = ? and status = 'loaded'",
+                [spec.feed],
+            ).fetchall()
+        )
+        return cls(spec.feed, known, loaded)
+
+    def record(
+        self,
+        outcome: FileOutcome,
+        name: FileName | None,
+        encoding: str | None,
+        received_at: datetime,
+        archived_as: str | None = None,
+    ) -> None:
+        self.recorded.add(outcome.sha256)
+        self.pending.append(
+            {
+                "path": outcome.path,
+                "sha256": outcome.sha256,
+                "feed": self.feed,
+                "period": name.period if name else None,
+                "report_type": name.report_type if name else None,
+                "status": outcome.status,
+                "rows_loaded": outcome.rows_loaded,
+                "rows_quarantined": outcome.rows_quarantined,
+                "reason": outcome.reason,
+                "encoding": encoding,
+                "archived_as": archived_as,
+                "received_at": received_at,
+            }
+        )
+
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Insert the records kept so far (before anything reads audit.file_deliveries)."""
+        if not self.pending:
+            return
+        records = pl.DataFrame(self.pending, schema=DELIVERY_RECORD, orient="row")
+        self.pending = []
+        con.register("incoming_deliveries", records)
+        con.execute("insert into audit.file_deliveries by name select * from incoming_deliveries")
+        con.unregister("incoming_deliveries")
+
+
+DELIVERY_RECORD = {
+    "path": pl.String,
+    "sha256": pl.String,
+    "feed": pl.String,
+    "period": pl.String,
+    "report_type": pl.String,
+    "status": pl.String,
+    "rows_loaded": pl.Int64,
+    "rows_quarantined": pl.Int64,
+    "reason": pl.String,
+    "encoding": pl.String,
+    "archived_as": pl.String,
+    "received_at": pl.Datetime("us"),
+}
+
+
+@dataclass
+class PreparedFile:
+    """A delivered file read once, checksummed, parsed and checked against the row rules: all
+    of a file's work that needs no warehouse, done off the thread that writes it."""
+
+    path: Path
+    sha256: str
+    name: FileName | None
+    rejection: FileRejected | None = None
+    encoding: str | None = None
+    valid: pl.DataFrame | None = None  # typed valid rows and their _line_number
+    violations: pl.DataFrame | None = None
+    rows_quarantined: int = 0
+    archived_as: Path | None = None  # the archive copy, once the file is recorded as loaded
+    archive_partial: Path | None = None  # the copy written, until then
+
+
+def prepare_file(
+    path: Path,
     spec: FeedSpec,
     reference: ReferenceData,
-    path: Path,
-    *,
-    landing_dir: Path,
     archive_dir: Path,
-    rejected_dir: Path,
-    writer: RawWriter,
-) -> FileOutcome | None:
-    """Load one delivered file inside the caller's transaction; None if already recorded."""
-    relative = path.relative_to(landing_dir).as_posix()
-    sha256 = sha256_of(path)
-    seen = con.execute(
-        "select path, status from audit.file_deliveries where sha256 = ? order by received_at",
-        [sha256],
-    ).fetchall()
-    if any(seen_path == relative for seen_path, _status in seen):
-        return None
-    now = datetime.now(UTC).replace(tzinfo=None)
+    known: frozenset[str] = frozenset(),
+) -> PreparedFile:
+    """Read the file once: its checksum, and unless those bytes were delivered before, its
+    rows checked against the feed's rules and a copy of those very bytes for the archive."""
+    data = path.read_bytes()
+    sha256 = sha256_of_bytes(data)
     name = spec.parse_name(path.name)
-    if seen:
-        first_path = seen[0][0]
-        outcome = FileOutcome(relative, sha256, "duplicate", reason=f"same bytes as {first_path}")
-        _record(con, spec, outcome, name, None, now)
-        return outcome
+    if sha256 in known:  # already loaded from this path, or a duplicate: nothing to read
+        return PreparedFile(path, sha256, name)
     try:
         if name is None:
             raise FileRejected(
@@ -251,47 +360,158 @@ def load_file(
                 f"({spec.name_pattern.pattern})",
             )
         frame, encoding = read_delivery(
-            path, {column: POLARS_TYPES[sql] for column, sql in spec.types.items()}
+            path, {column: POLARS_TYPES[sql] for column, sql in spec.types.items()}, data
         )
         _check_columns(frame, spec)
     except FileRejected as rejection:
-        outcome = FileOutcome(relative, sha256, "rejected", reason=str(rejection))
-        _reject(path, relative, rejection, rejected_dir)
-        _record(con, spec, outcome, name, None, now)
-        return outcome
+        return PreparedFile(path, sha256, name, rejection=rejection)
 
     frame = frame.select(spec.columns)
     violations = find_violations(frame, spec, name, reference)
-    bad_lines = set(violations["line_number"].to_list()) if violations.height else set()
-    valid = (
-        frame.with_row_index("_row")
-        .with_columns((pl.col("_row") + DATA_ROW_OFFSET).cast(pl.Int64).alias("_line_number"))
-        .filter(~pl.col("_line_number").is_in(list(bad_lines)) if bad_lines else pl.lit(True))
-        .drop("_row")
+    bad_lines = violations["line_number"].unique() if violations.height else None
+    valid = frame.with_row_index("_line_number", offset=DATA_ROW_OFFSET).with_columns(
+        pl.col("_line_number").cast(pl.Int64)
     )
+    if bad_lines is not None:
+        valid = valid.filter(~pl.col("_line_number").is_in(bad_lines.implode()))
     archived = archive_dir / spec.feed / f"{sha256}{path.suffix.lower()}"
-    archived.parent.mkdir(parents=True, exist_ok=True)
-    if not archived.exists():
-        shutil.copy2(path, archived)
+    return PreparedFile(
+        path,
+        sha256,
+        name,
+        encoding=encoding,
+        valid=typed(valid, spec).select(*spec.columns, "_line_number"),
+        violations=violations,
+        rows_quarantined=0 if bad_lines is None else bad_lines.len(),
+        archived_as=archived,
+        archive_partial=None if archived.exists() else _write_partial(data, path, archived),
+    )
+
+
+class PreparedFiles:
+    """Prepare files on worker threads, up to PREPARE_AHEAD_BYTES (and at least one file) ahead,
+    and yield them in order. On leaving, archive copies no loaded file took are removed."""
+
+    def __init__(
+        self,
+        paths: Iterable[Path],
+        spec: FeedSpec,
+        reference: ReferenceData,
+        archive_dir: Path,
+        known: frozenset[str],
+    ):
+        self.paths = iter(paths)
+        self.arguments = (spec, reference, archive_dir, known)
+        self.pool = ThreadPoolExecutor(PREPARE_THREADS, thread_name_prefix="ingest-prepare")
+        self.pending: deque[tuple[Future[PreparedFile], int]] = deque()
+        self.pending_bytes = 0
+        self.current: PreparedFile | None = None
+
+    def __enter__(self) -> Iterator[PreparedFile]:
+        return self._in_order()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.current is not None:
+            _discard_partial(self.current)
+        for future, _size in self.pending:
+            if not future.cancelled() and future.exception() is None:
+                _discard_partial(future.result())
+
+    def _submit_ahead(self) -> None:
+        while len(self.pending) < PREPARE_AHEAD_FILES and (
+            not self.pending or self.pending_bytes < PREPARE_AHEAD_BYTES
+        ):
+            path = next(self.paths, None)
+            if path is None:
+                return
+            size = path.stat().st_size
+            self.pending.append((self.pool.submit(prepare_file, path, *self.arguments), size))
+            self.pending_bytes += size
+
+    def _in_order(self) -> Iterator[PreparedFile]:
+        self._submit_ahead()
+        while self.pending:
+            future, size = self.pending.popleft()
+            self.pending_bytes -= size
+            self.current = future.result()
+            self._submit_ahead()
+            yield self.current
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    delivery: PreparedFile,
+    *,
+    landing_dir: Path,
+    rejected_dir: Path,
+    writer: RawWriter,
+    ledger: DeliveryLedger,
+) -> FileOutcome | None:
+    """Record one prepared file inside the caller's transaction; None if already recorded."""
+    path, sha256, name = delivery.path, delivery.sha256, delivery.name
+    relative = path.relative_to(landing_dir).as_posix()
+    seen = ledger.deliveries_of(con, sha256)
+    if seen:  # the bytes were prepared before their first delivery was recorded (same run)
+        _discard_partial(delivery)
+    if any(seen_path == relative for seen_path, _status in seen):
+        return None
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if seen:
+        first_path = seen[0][0]
+        outcome = FileOutcome(relative, sha256, "duplicate", reason=f"same bytes as {first_path}")
+        ledger.record(outcome, name, None, now)
+        return outcome
+    if delivery.rejection is not None:
+        outcome = FileOutcome(relative, sha256, "rejected", reason=str(delivery.rejection))
+        _reject(path, relative, delivery.rejection, rejected_dir)
+        ledger.record(outcome, name, None, now)
+        return outcome
+    # Bytes not seen before were read and checked (``known`` is a subset of ``seen``).
+    assert delivery.valid is not None and delivery.violations is not None and name is not None
+    assert delivery.archived_as is not None
+    if delivery.archive_partial is not None:
+        delivery.archive_partial.replace(delivery.archived_as)
     outcome = FileOutcome(
         relative,
         sha256,
         "loaded",
-        rows_loaded=valid.height,
-        rows_quarantined=len(bad_lines),
+        rows_loaded=delivery.valid.height,
+        rows_quarantined=delivery.rows_quarantined,
     )
-    writer.add(typed(valid, spec).select(*spec.columns, "_line_number"), sha256, name.period)
-    if violations.height:
-        con.register("incoming_violations", violations)
+    writer.add(delivery.valid, sha256, name.period)
+    if delivery.violations.height:
+        con.register("incoming_violations", delivery.violations)
         con.execute(
             "insert into audit.quarantined_rows by name select ? as feed, ? as file, "
             '? as sha256, line_number, "column", rule, raw_row from incoming_violations',
             [spec.feed, relative, sha256],
         )
         con.unregister("incoming_violations")
-    _supersede_earlier(con, spec, name, relative, writer)
-    _record(con, spec, outcome, name, encoding, now, archived_as=archived.name)
+    if (name.period, name.report_type) in ledger.loaded:
+        ledger.write(con)
+        _supersede_earlier(con, spec, name, relative, writer)
+    ledger.loaded.add((name.period, name.report_type))
+    ledger.record(outcome, name, delivery.encoding, now, archived_as=delivery.archived_as.name)
     return outcome
+
+
+def _write_partial(data: bytes, delivered: Path, archived: Path) -> Path:
+    """Write the bytes read from the delivered file (with its times and mode) beside their
+    archive name; the loader renames them into place when it records the file as loaded, so
+    the archive only ever holds whole files, and exactly the bytes checksummed."""
+    archived.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=archived.parent, prefix=f".{archived.name}.")
+    with os.fdopen(handle, "wb") as partial:
+        partial.write(data)
+    shutil.copystat(delivered, name)
+    return Path(name)
+
+
+def _discard_partial(delivery: PreparedFile) -> None:
+    if delivery.archive_partial is not None:
+        delivery.archive_partial.unlink(missing_ok=True)
 
 
 POLARS_TYPES = {"date": pl.Date, "double": pl.Float64, "bigint": pl.Int64, "varchar": pl.String}
@@ -320,13 +540,9 @@ def find_violations(
     found: list[pl.DataFrame] = []
     lines = pl.Series("line_number", range(DATA_ROW_OFFSET, frame.height + DATA_ROW_OFFSET))
     expression_rules = [rule for rule in spec.rules if rule.expression is not None]
-    key = pl.col(spec.key[0]) if len(spec.key) == 1 else pl.struct(spec.key)
     flags = frame.select(
-        *(
-            rule.expression(frame.schema, name, reference).alias(f"_rule_{index}")
-            for index, rule in enumerate(expression_rules)
-        ),
-        key.is_duplicated().alias("_duplicated"),
+        rule.expression(frame.schema, name, reference).alias(f"_rule_{index}")
+        for index, rule in enumerate(expression_rules)
     )
     broken_by_rule = [(rule, flags.to_series(i)) for i, rule in enumerate(expression_rules)]
     broken_by_rule += [
@@ -342,7 +558,7 @@ def find_violations(
                     pl.lit(rule.column).alias("column"), pl.lit(rule.rule).alias("rule")
                 )
             )
-    if flags["_duplicated"].any():
+    if _may_have_duplicate_keys(frame, spec.key):
         # Duplicate keys among the rows that pass every other rule: none of them is trusted.
         flagged = pl.concat(found)["line_number"] if found else pl.Series([], dtype=pl.Int64)
         keyed = (
@@ -375,6 +591,18 @@ def find_violations(
         .unique(["line_number", "column", "rule"])
         .sort("line_number", "rule")
     )
+
+
+def _may_have_duplicate_keys(frame: pl.DataFrame, key: tuple[str, ...]) -> bool:
+    """False only if no key occurs twice (two nulls count, as for ``is_duplicated``). A sorted
+    single-column key (the sample's meter files are sorted by account) takes one sequential
+    pass; otherwise a distinct count, cheaper than marking each duplicated row."""
+    if len(key) == 1:
+        column = frame[key[0]]
+        if column.is_sorted():
+            return column.null_count() > 1 or bool((column == column.shift(1)).any())
+        return column.n_unique() < frame.height
+    return frame.select(pl.struct(key).n_unique()).item() < frame.height
 
 
 def _check_columns(frame: pl.DataFrame, spec: FeedSpec) -> None:
@@ -429,34 +657,3 @@ def _supersede_earlier(
             f"(select unnest(?::varchar[]))",
             [earlier],
         )
-
-
-def _record(
-    con: duckdb.DuckDBPyConnection,
-    spec: FeedSpec,
-    outcome: FileOutcome,
-    name: FileName | None,
-    encoding: str | None,
-    received_at: datetime,
-    archived_as: str | None = None,
-) -> None:
-    con.execute(
-        """insert into audit.file_deliveries
-        (path, sha256, feed, period, report_type, status, rows_loaded, rows_quarantined, reason,
-         encoding, archived_as, received_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            outcome.path,
-            outcome.sha256,
-            spec.feed,
-            name.period if name else None,
-            name.report_type if name else None,
-            outcome.status,
-            outcome.rows_loaded,
-            outcome.rows_quarantined,
-            outcome.reason,
-            encoding,
-            archived_as,
-            received_at,
-        ],
-    )
