@@ -11,8 +11,10 @@ and a fresh DuckDB file:
 - ours: ``ingest.load.load_feed`` on the same files (checksum, archive copy, polars read, every
   row rule including the open-account join, quarantine, typed insert, audit trail).
 
-It prints rows per second of each, the ratio ours / DuckDB (target ≥ 0.7), and each process's
-peak RSS (target < 4 GB at 100 million rows).
+It prints rows per second of each, the ratio ours / DuckDB (target ≥ 0.7), each process's
+peak RSS (target < 4 GB at 100 million rows) and CPU seconds (user + system, all threads: on a
+machine shared with other work the CPU time moves less than the elapsed time), and the
+1-minute load average before each size (which still counts this run's previous size).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -36,14 +39,17 @@ FEED = "power/meter_daily"
 
 FLOOR = """
 import duckdb, json, resource, sys, time
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 landing, db = sys.argv[1], sys.argv[2]
 con = duckdb.connect(db)
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), cpu()
 con.execute(f"create table meter as select * from read_csv('{landing}/power/meter_daily/*.csv')")
-seconds = time.perf_counter() - started
+seconds, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
 rows = con.execute("select count(*) from meter").fetchone()[0]
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss": rss}))
+print(json.dumps({"rows": rows, "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss": rss}))
 """
 
 OURS = """
@@ -52,17 +58,20 @@ from pathlib import Path
 from ingest.feeds import FEEDS
 from ingest.load import load_feed
 from ingest.reference import ReferenceData
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 landing, db, work = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 con = duckdb.connect(db)
 reference = ReferenceData.from_seeds(Path(sys.argv[4]))
 kwargs = dict(landing_dir=landing, archive_dir=work / "archive", rejected_dir=work / "rejected")
 load_feed(con, FEEDS["power/accounts"], reference, **kwargs)  # the registry: not timed
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), cpu()
 report = load_feed(con, FEEDS["power/meter_daily"], reference, **kwargs)
-seconds = time.perf_counter() - started
+seconds, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"rows": report.rows_loaded, "quarantined": report.rows_quarantined,
-                  "seconds": seconds, "peak_rss": rss}))
+                  "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss": rss}))
 """
 
 
@@ -134,6 +143,7 @@ def run_size(millions: float, seed: int, days: int) -> dict:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir()
+    load = os.getloadavg()[0]
     floor = measure(FLOOR, str(folder / "landing"), str(work / "floor.duckdb"))
     ours = measure(
         OURS,
@@ -152,6 +162,9 @@ def run_size(millions: float, seed: int, days: int) -> dict:
         "ours_rows_per_s": floor["rows"] / ours["seconds"],
         "duckdb_peak_rss_gb": floor["peak_rss"] / 2**30,
         "ours_peak_rss_gb": ours["peak_rss"] / 2**30,
+        "duckdb_cpu_s": floor["cpu_seconds"],
+        "ours_cpu_s": ours["cpu_seconds"],
+        "load_before": load,
     }
     result["ratio"] = result["ours_rows_per_s"] / result["duckdb_rows_per_s"]
     return result
@@ -165,17 +178,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = [run_size(millions, args.seed, args.days) for millions in args.millions]
     print()
-    print("| rows | DuckDB read_csv rows/s | our ingest rows/s | ratio | our peak RSS |")
-    print("|---|---|---|---|---|")
+    print(
+        "| rows | load before | DuckDB read_csv rows/s | our ingest rows/s | ratio "
+        "| CPU s DuckDB / ours | peak RSS DuckDB / ours |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r['rows']:,} | {r['duckdb_rows_per_s']:,.0f} | {r['ours_rows_per_s']:,.0f} | "
-            f"{r['ratio']:.2f} | {r['ours_peak_rss_gb']:.2f} GB |"
+            f"| {r['rows']:,} | {r['load_before']:.2f} | {r['duckdb_rows_per_s']:,.0f} "
+            f"| {r['ours_rows_per_s']:,.0f} | {r['ratio']:.2f} "
+            f"| {r['duckdb_cpu_s']:.1f} / {r['ours_cpu_s']:.1f} "
+            f"| {r['duckdb_peak_rss_gb']:.2f} / {r['ours_peak_rss_gb']:.2f} GB |"
         )
     print()
     for r in results:
         verdict = "meets" if r["ratio"] >= 0.7 else "MISSES"
         print(f"ratio ours/DuckDB at {r['rows']:,} rows: {r['ratio']:.2f} ({verdict} ≥ 0.7)")
+        verdict = "meets" if r["ours_peak_rss_gb"] < 4 else "MISSES"
+        print(
+            f"our peak RSS at {r['rows']:,} rows: {r['ours_peak_rss_gb']:.2f} GB ({verdict} < 4 GB)"
+        )
     return 0
 
 
