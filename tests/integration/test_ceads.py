@@ -254,13 +254,9 @@ def run_dbt(args: list[str], target: Path, warehouse: Path) -> None:
 
 def account(warehouse: Path, target: Path, factor_set: str) -> dict[str, pl.DataFrame]:
     variables = json.dumps({"factor_set": factor_set, "first_year": YEAR, "last_year": YEAR})
-    run_dbt(
-        # The fuel-level view is not upstream of the marts (one pass sums the consumption).
-        ["run", "--select", "+out_emissions__by_sector", "int_emissions__county_industry_fuel"]
-        + ["--vars", variables],
-        target,
-        warehouse,
-    )
+    # The fuel-level view is not upstream of the marts (one pass sums the consumption).
+    selection = ["+out_emissions__by_sector", "int_emissions__county_industry_fuel"]
+    run_dbt(["run", "--select", *selection, "--vars", variables], target, warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         by_fuel = con.sql(
             """select energy_name, sum(energy_tco2)::double as energy_tco2

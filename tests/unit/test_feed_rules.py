@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
+from landing_zone import LandingZone
 
-from ingest.feeds import FEEDS
-from ingest.load import load_feed
 from ingest.reference import ReferenceData
 from ingest.sample.uscc import make_uscc
 
@@ -30,51 +28,22 @@ def bad_check_character(code: str) -> str:
     return code[:17] + alphabet[(alphabet.index(code[17]) + 1) % 31]
 
 
-class Zone:
-    def __init__(self, root: Path):
-        self.root = root
-        self.landing = root / "landing"
-        self.con = duckdb.connect()
-
-    def deliver(self, feed: str, name: str, header: str, rows: list[str]) -> None:
-        path = self.landing / feed / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-
-    def load(self, feed: str):
-        return load_feed(
-            self.con,
-            FEEDS[feed],
-            REFERENCE,
-            landing_dir=self.landing,
-            archive_dir=self.root / "archive",
-            rejected_dir=self.root / "rejected",
-        )
-
-    def quarantined(self, feed: str) -> list[tuple[int, str, str]]:
-        return self.con.execute(
-            'select line_number, "column", rule from audit.quarantined_rows where feed = ? '
-            "order by line_number, rule",
-            [feed],
-        ).fetchall()
-
-
 @pytest.fixture
 def zone(tmp_path: Path):
-    zone = Zone(tmp_path)
+    zone = LandingZone(tmp_path, REFERENCE)
     yield zone
-    zone.con.close()
+    zone.close()
 
 
 ENTITY_HEADER = "entity_id,entity_name,division_code,industry_code,ets_sector,first_year"
 
 
-def deliver_entities(zone: Zone, codes: list[str]) -> None:
+def deliver_entities(zone: LandingZone, codes: list[str]) -> None:
     rows = [f"{code},山西测试发电有限公司{i},140105,44,power,2021" for i, code in enumerate(codes)]
     zone.deliver("ets/entities", "entities_2025-01-15.csv", ENTITY_HEADER, rows)
 
 
-def test_entities_with_a_bad_check_character_are_quarantined(zone: Zone):
+def test_entities_with_a_bad_check_character_are_quarantined(zone: LandingZone):
     good = valid_uscc(1)
     bad = bad_check_character(valid_uscc(2))
     deliver_entities(zone, [good, bad])
@@ -83,7 +52,7 @@ def test_entities_with_a_bad_check_character_are_quarantined(zone: Zone):
     assert zone.quarantined("ets/entities") == [(3, "entity_id", "bad_check_character")]
 
 
-def test_compliance_for_unknown_entities_and_offsets_over_5_percent(zone: Zone):
+def test_compliance_for_unknown_entities_and_offsets_over_5_percent(zone: LandingZone):
     known = valid_uscc(3)
     deliver_entities(zone, [known])
     zone.load("ets/entities")
@@ -108,7 +77,7 @@ def test_compliance_for_unknown_entities_and_offsets_over_5_percent(zone: Zone):
     ]
 
 
-def test_meter_readings_for_unknown_or_closed_accounts(zone: Zone):
+def test_meter_readings_for_unknown_or_closed_accounts(zone: LandingZone):
     header = "account_id,division_code,industry_code,customer_type,entity_id,opened_on,closed_on"
     zone.deliver(
         "power/accounts",
@@ -143,7 +112,7 @@ def test_meter_readings_for_unknown_or_closed_accounts(zone: Zone):
     ]
 
 
-def test_weight_cases_only_for_flat_glass_and_unknown_products(zone: Zone):
+def test_weight_cases_only_for_flat_glass_and_unknown_products(zone: LandingZone):
     zone.deliver(
         "stats/industrial_output",
         "2024-03_quick.csv",
@@ -164,7 +133,7 @@ def test_weight_cases_only_for_flat_glass_and_unknown_products(zone: Zone):
     ]
 
 
-def test_only_the_stock_item_may_be_negative(zone: Zone):
+def test_only_the_stock_item_may_be_negative(zone: LandingZone):
     zone.deliver(
         "stats/energy_supply",
         "2023_annual.csv",
@@ -183,7 +152,7 @@ def test_only_the_stock_item_may_be_negative(zone: Zone):
     ]
 
 
-def test_coal_consumption_only_for_coal_plants(zone: Zone):
+def test_coal_consumption_only_for_coal_plants(zone: LandingZone):
     header = (
         "date,plant_id,plant_name,division_code,fuel_type,capacity_mw,generation_mwh,"
         "coal_consumption_tce,exported_mwh"
@@ -208,7 +177,7 @@ def test_coal_consumption_only_for_coal_plants(zone: Zone):
     ]
 
 
-def test_meter_readings_in_parquet_load_typed(zone: Zone):
+def test_meter_readings_in_parquet_load_typed(zone: LandingZone):
     import datetime as dt
 
     import polars as pl

@@ -6,12 +6,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import duckdb
 import pytest
+from landing_zone import LandingZone
 
 import ingest.load
-from ingest.feeds import FEEDS
-from ingest.load import load_feed
 from ingest.reference import ReferenceData
 
 REFERENCE = ReferenceData(
@@ -24,32 +22,12 @@ REFERENCE = ReferenceData(
 METER_HEADER = "account_id,date,electricity_kwh"
 
 
-class Zone:
-    def __init__(self, root: Path):
-        self.landing = root / "landing"
-        self.archive = root / "archive"
-        self.rejected = root / "rejected"
-        self.con = duckdb.connect()
-
-    def deliver(self, relative: str, text: str) -> Path:
-        path = self.landing / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return path
+class Zone(LandingZone):
+    """The meter feed's files and their fates."""
 
     def meter_file(self, relative: str, rows: list[str]) -> Path:
-        return self.deliver(
+        return self.deliver_text(
             f"power/meter_daily/{relative}", "\n".join([METER_HEADER, *rows]) + "\n"
-        )
-
-    def load(self, feed: str):
-        return load_feed(
-            self.con,
-            FEEDS[feed],
-            REFERENCE,
-            landing_dir=self.landing,
-            archive_dir=self.archive,
-            rejected_dir=self.rejected,
         )
 
     def deliveries(self) -> list[tuple[str, str, int, int]]:
@@ -61,8 +39,8 @@ class Zone:
 
 @pytest.fixture
 def zone(tmp_path: Path):
-    zone = Zone(tmp_path)
-    zone.deliver(
+    zone = Zone(tmp_path, REFERENCE)
+    zone.deliver_text(
         "power/accounts/accounts_2025-01-01.csv",
         "account_id,division_code,industry_code,customer_type,entity_id,opened_on,closed_on\n"
         "A1,140105,44,大工业,,2010-01-01,\n"
@@ -71,7 +49,7 @@ def zone(tmp_path: Path):
     )
     assert zone.load("power/accounts").rows_loaded == 3
     yield zone
-    zone.con.close()
+    zone.close()
 
 
 def test_many_files_prepared_ahead_load_in_order_with_their_fates(zone: Zone, monkeypatch):
@@ -83,11 +61,13 @@ def test_many_files_prepared_ahead_load_in_order_with_their_fates(zone: Zone, mo
         "2025-06-02.csv",
         ["A1,2025-06-02,1", "A2,2025-06-02,-1", "A9,2025-06-02,1", "A1,2025-06-02,2"],
     )
-    truncated = zone.deliver("power/meter_daily/2025-06-03.csv", f"{METER_HEADER}\nA1,2025-06-03")
+    truncated = zone.deliver_text(
+        "power/meter_daily/2025-06-03.csv", f"{METER_HEADER}\nA1,2025-06-03"
+    )
     zone.meter_file("2025-06-04.csv", ["A1,2025-06-04,4", "A2,2025-06-04,4"])
     for day in range(5, 10):
         zone.meter_file(f"2025-06-0{day}.csv", [f"A1,2025-06-0{day},{day}"])
-    zone.deliver("power/meter_daily/batch-2/2025-06-01.csv", original.read_text())
+    zone.deliver_text("power/meter_daily/batch-2/2025-06-01.csv", original.read_text())
     zone.meter_file("batch-2/2025-06-04.csv", ["A1,2025-06-04,40", "A2,2025-06-04,40"])
     zone.meter_file("batch-2/june.csv", ["A1,2025-06-10,1"])
     assert len(list(zone.landing.rglob("*.csv"))) > ingest.load.PREPARE_AHEAD_FILES * 2

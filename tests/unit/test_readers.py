@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
+from landing_zone import LandingZone
 
 from ingest.feeds import ENERGY_CONSUMPTION
 from ingest.files import FileRejected, decode_text, read_delivery
-from ingest.load import load_feed
 from ingest.reference import ReferenceData
 
 HEADER = (
@@ -44,28 +43,21 @@ def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
 
 @pytest.fixture
 def zone(tmp_path: Path):
-    landing = tmp_path / "landing"
-    con = duckdb.connect()
-    folder = landing / ENERGY_CONSUMPTION.feed
-
-    def load():
-        return load_feed(
-            con,
-            ENERGY_CONSUMPTION,
-            REFERENCE,
-            landing_dir=landing,
-            archive_dir=tmp_path / "archive",
-            rejected_dir=tmp_path / "rejected",
-        )
+    zone = LandingZone(tmp_path, REFERENCE)
 
     def deliveries():
-        return con.sql(
+        return zone.con.sql(
             "select path, status, rows_loaded, rows_quarantined, reason, encoding "
             "from audit.file_deliveries order by received_at, path"
         ).pl()
 
-    yield folder, con, load, deliveries
-    con.close()
+    yield (
+        zone.landing / ENERGY_CONSUMPTION.feed,
+        zone.con,
+        lambda: zone.load(ENERGY_CONSUMPTION),
+        deliveries,
+    )
+    zone.close()
 
 
 def test_utf8_bom_and_gb18030_are_detected():
