@@ -34,11 +34,12 @@ disclosure_rule as (
 entity_years as (
 
     select
-        year,
-        city_code,
-        ets_sector,
-        sector_code,
-        entity_id,
+        entity_emissions.year,
+        entity_emissions.city_code,
+        city.parent_code as province_code,
+        entity_emissions.ets_sector,
+        entity_emissions.sector_code,
+        entity_emissions.entity_id,
         verified_emissions_tco2,
         allocated_allowances_tco2,
         surrendered_allowances_tco2,
@@ -52,8 +53,8 @@ entity_years as (
             as is_compliant
     from entity_emissions
     -- An entity placed in no known county has no city cell (it is in no city's statistics).
-    where city_code is not null
-      and year between {{ var('first_year') }} and {{ var('last_year') }}
+    inner join divisions as city on city.division_code = entity_emissions.city_code
+    where entity_emissions.year between {{ var('first_year') }} and {{ var('last_year') }}
 
 ),
 
@@ -67,12 +68,15 @@ sector_of_ets_sector as (
 
 ),
 
-city_cells as (
+level_cells as (
 
+    -- The city cells and the province row of each sector, summed alike.
+    {% for level in ['city', 'province'] %}
+    {% if not loop.first %}union all{% endif %}
     select
         year,
-        'city' as division_level,
-        city_code as division_code,
+        '{{ level }}' as division_level,
+        {{ level }}_code as division_code,
         ets_sector,
         count(*) as entity_count,
         count(*) filter (where is_compliant) as compliant_entity_count,
@@ -85,30 +89,8 @@ city_cells as (
         sum(unsurrendered_tco2) as unsurrendered_tco2,
         max(verified_emissions_tco2) as largest_entity_tco2
     from entity_years
-    group by year, city_code, ets_sector
-
-),
-
-province_cells as (
-
-    select
-        entity_years.year,
-        'province' as division_level,
-        province.division_code,
-        entity_years.ets_sector,
-        count(*) as entity_count,
-        count(*) filter (where is_compliant) as compliant_entity_count,
-        sum(verified_emissions_tco2) as verified_emissions_tco2,
-        sum(allocated_allowances_tco2) as allocated_allowances_tco2,
-        sum(surrendered_allowances_tco2) as surrendered_allowances_tco2,
-        sum(ccer_offset_tco2) as ccer_offset_tco2,
-        sum(surplus_tco2) as surplus_tco2,
-        sum(shortfall_tco2) as shortfall_tco2,
-        sum(unsurrendered_tco2) as unsurrendered_tco2,
-        max(verified_emissions_tco2) as largest_entity_tco2
-    from entity_years
-    cross join (select division_code from divisions where division_level = 'province') as province
-    group by entity_years.year, province.division_code, entity_years.ets_sector
+    group by year, {{ level }}_code, ets_sector
+    {% endfor %}
 
 ),
 
@@ -120,7 +102,7 @@ cells as (
             or all_cells.largest_entity_tco2
             > disclosure_rule.dominance_pct / 100 * all_cells.verified_emissions_tco2
             as is_primary_suppressed
-    from (select * from city_cells union all select * from province_cells) as all_cells
+    from level_cells as all_cells
     cross join disclosure_rule
 
 ),
