@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets: manifest preparation, the key translator, the build step."""
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -55,6 +56,23 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
         )
     manifest.touch()
     return manifest
+
+
+def run_dbt_cli(
+    args: Sequence[str], warehouse: Path, target: Path
+) -> subprocess.CompletedProcess[str]:
+    """dbt in its own process, as Dagster runs it, on ``warehouse`` with its artifacts and logs
+    under ``target`` (for a benchmark or a test on its own warehouse; no DuckDB handle of the
+    caller's process outlives the command)."""
+    locations = ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+    return subprocess.run(
+        [str(DBT_EXECUTABLE), *args, *locations, "--log-path", str(target / "logs")],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "EMISSIONS_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 LAYER_GROUPS = {

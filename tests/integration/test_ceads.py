@@ -17,10 +17,7 @@ The table of fuel × difference × ratio is printed (pytest -s shows it).
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -29,6 +26,7 @@ import pytest
 
 from ingest.feeds import FEEDS
 from ingest.load import ensure_raw_table, ensure_schemas
+from orchestration.dbt import run_dbt_cli
 from orchestration.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration
@@ -231,24 +229,7 @@ def load_raw(warehouse: Path, energy: pl.DataFrame, output: pl.DataFrame) -> Non
 
 
 def run_dbt(args: list[str], target: Path, warehouse: Path) -> None:
-    """dbt in its own process (as Dagster runs it), so no DuckDB handle outlives the command."""
-    completed = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            *args,
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "EMISSIONS_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_dbt_cli(args, warehouse, target)
     assert completed.returncode == 0, f"dbt {' '.join(args)} failed:\n{completed.stdout[-4000:]}"
 
 
