@@ -124,11 +124,14 @@ def _console(settings: Settings, verbose: bool) -> Iterator[Path | None]:
         yield path
 
 
+def _count(events, event_type: dg.DagsterEventType) -> int:
+    return sum(1 for event in events if event.event_type == event_type)
+
+
 def _describe(result) -> str:
     """One line for a finished run: its job, id, outcome and step counts."""
-    events = result.all_events
-    ok = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SUCCESS)
-    failed = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    ok = _count(result.all_events, dg.DagsterEventType.STEP_SUCCESS)
+    failed = _count(result.all_events, dg.DagsterEventType.STEP_FAILURE)
     state = "ok" if result.success and not failed else "FAILED"
     return f"{result.job_def.name:<34} {result.run_id[:8]}  {state:<6} {ok} step(s) ok" + (
         f", {failed} failed" if failed else ""
@@ -193,9 +196,9 @@ def materialise_everything(
             else:
                 execute(defs.resolve_job_def(TRANSFORM_JOB))
     events = [event for result in results for event in result.all_events]
-    succeeded = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SUCCESS)
-    failed = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
-    skipped = sum(1 for e in events if e.event_type == dg.DagsterEventType.STEP_SKIPPED)
+    succeeded = _count(events, dg.DagsterEventType.STEP_SUCCESS)
+    failed = _count(events, dg.DagsterEventType.STEP_FAILURE)
+    skipped = _count(events, dg.DagsterEventType.STEP_SKIPPED)
     lines = failure_lines(events)
     check_failed = any(line.startswith("check ") for line in lines)
     return RunOutcome(
