@@ -60,6 +60,8 @@ class FeedSpec:
     key: tuple[str, ...]
     name_pattern: re.Pattern[str]
     formats: tuple[str, ...]
+    # The naming rule in words, for the rejection of a file that breaks it.
+    name_rule: str = "<period>[_<report_type>].<ext>"
     rules: tuple[RowRule, ...] = field(default=())
     optional_columns: tuple[str, ...] = ()
     # Dagster partitions of the ingest asset: "year", "month", "day", or None for registries
@@ -320,7 +322,10 @@ ENERGY_CONSUMPTION = FeedSpec(
         "reporting_units",
     ),
     key=("division_code", "industry_code", "energy_name", "use"),
-    name_pattern=name_pattern(f"{YEAR}|{MONTH}", report_type="required"),
+    # Monthly reports are quick reports (contract): `YYYY-MM_annual` is not a delivery. The
+    # accounting relies on it to find a year's non-final reports from the report type alone.
+    name_pattern=name_pattern(f"{YEAR}|{MONTH}(?=_quick\\.)", report_type="required"),
+    name_rule="<YYYY>_<annual|quick>.<ext> or <YYYY-MM>_quick.<ext> (monthly reports are quick)",
     formats=("csv", "xlsx"),
     partitioning="year",
     rules=(

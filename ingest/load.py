@@ -356,7 +356,7 @@ def prepare_file(
         if name is None:
             raise FileRejected(
                 "file_name",
-                f"the name {path.name!r} does not follow <period>[_<report_type>].<ext> "
+                f"the name {path.name!r} does not follow {spec.name_rule} "
                 f"({spec.name_pattern.pattern})",
             )
         frame, encoding = read_delivery(

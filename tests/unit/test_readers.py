@@ -199,6 +199,19 @@ def test_file_violations_reject_the_whole_file(zone, tmp_path: Path, name, lines
     assert con.execute("select count(*) from raw.stats__energy_consumption").fetchone()[0] == 0
 
 
+def test_a_monthly_annual_report_is_rejected_by_its_name(zone):
+    """The contract's monthly reports are quick reports; the accounting finds a year's
+    non-final reports by the report type alone, so `2019-03_annual` must not load."""
+    folder, _con, load, _ = zone
+    monthly = [row.replace("2019,annual", "2019-03,annual") for row in ROWS]
+    write(folder / "2019-03_annual.csv", [HEADER, *monthly])
+    report = load()
+    assert report.outcomes[0].status == "rejected"
+    assert report.outcomes[0].reason.startswith("file_name:")
+    assert "<YYYY-MM>_quick" in report.outcomes[0].reason
+    assert "2019-03_annual.csv" in report.outcomes[0].reason
+
+
 def test_truncated_file_is_rejected(zone):
     folder, _con, load, _ = zone
     path = folder / "2019_annual.csv"
