@@ -7,8 +7,7 @@
 with consumption as (
 
     select * from {{ ref('stg_stats__energy_consumption') }}
-    where report_type = 'quick'
-      and year between {{ var('first_year') }} and {{ var('last_year') }}
+    where report_type = 'quick' and {{ period_in_project_years('period') }}
 
 ),
 
@@ -19,7 +18,7 @@ annual_quicks as (
         'annual_quick' as quick_basis,
         12 as months_reported
     from consumption
-    where month is null
+    where {{ period_is_year('period') }}
 
 ),
 
@@ -27,7 +26,7 @@ months as (
 
     select year, count(distinct month) as months_reported
     from consumption
-    where month is not null
+    where {{ period_is_month('period') }}
     group by year
 
 ),
@@ -42,7 +41,7 @@ monthly_quicks as (
         any_value(months.months_reported) as months_reported
     from consumption
     inner join months on months.year = consumption.year
-    where consumption.month is not null
+    where {{ period_is_month('consumption.period') }}
       and consumption.year not in (select year from annual_quicks)
     group by consumption.year, consumption.division_code, consumption.industry_code,
         consumption.energy_name, consumption.energy_use, consumption.canonical_unit
