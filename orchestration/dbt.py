@@ -38,13 +38,29 @@ def newest_input_mtime(project_dir: Path = DBT_PROJECT_DIR) -> float:
     return newest
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Run ``dbt parse`` when the manifest is missing or older than any dbt source file."""
+def dbt_vars(factor_set: str, first_year: int, last_year: int) -> str:
+    """The ``--vars`` of the code location's dbt commands, the parse and every build alike: dbt
+    parses the whole project again, at every command, when the vars differ from the parse's."""
+    variables = {"factor_set": factor_set, "first_year": first_year, "last_year": last_year}
+    return json.dumps(variables, sort_keys=True)
+
+
+def ensure_manifest(variables: str, project: DbtProject = dbt_project) -> Path:
+    """Run ``dbt parse`` with the builds' ``--vars`` when the manifest is missing, older than any
+    dbt source file, or parsed with other vars. Each build starts from this parse's
+    ``partial_parse.msgpack`` (dagster-dbt copies it), so it parses nothing again."""
     manifest = project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= newest_input_mtime(project.project_dir):
+    parsed_with = manifest.with_name("manifest_vars.json")
+    if (
+        manifest.exists()
+        and manifest.stat().st_mtime >= newest_input_mtime(project.project_dir)
+        and parsed_with.exists()
+        and parsed_with.read_text(encoding="utf-8") == variables
+    ):
         return manifest
+    command = [str(DBT_EXECUTABLE), "parse", "--quiet", "--vars", variables]
     completed = subprocess.run(
-        [str(DBT_EXECUTABLE), "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
+        [*command, "--profiles-dir", str(project.profiles_dir)],
         cwd=project.project_dir,
         capture_output=True,
         text=True,
@@ -55,6 +71,7 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
             "dbt parse failed in dbt_project/:\n" + (completed.stdout + completed.stderr).strip()
         )
     manifest.touch()
+    parsed_with.write_text(variables, encoding="utf-8")
     return manifest
 
 
@@ -109,14 +126,13 @@ TRANSLATOR = EmissionsDbtTranslator(
 )
 
 
-def dbt_build_args(factor_set: str, first_year: int, last_year: int) -> list[str]:
+def dbt_build_args(variables: str) -> list[str]:
     """The dbt command of a run; kept pure so it is unit-tested."""
-    variables = {"factor_set": factor_set, "first_year": first_year, "last_year": last_year}
-    return ["build", "--vars", json.dumps(variables, sort_keys=True)]
+    return ["build", "--vars", variables]
 
 
-def build_dbt_assets(manifest: Path, dbt_vars: Sequence[object]) -> dg.AssetsDefinition:
-    factor_set, first_year, last_year = dbt_vars
+def build_dbt_assets(manifest: Path, variables: str) -> dg.AssetsDefinition:
+    """The dbt models as assets, built with ``--vars variables`` (those of the parse)."""
 
     @dbt_assets(
         manifest=manifest,
@@ -131,8 +147,7 @@ def build_dbt_assets(manifest: Path, dbt_vars: Sequence[object]) -> dg.AssetsDef
         """Seeds, staging, intermediate and mart models of dbt_project/, with their dbt tests."""
         with warehouse.connect() as con:
             ensure_all_raw_tables(con)  # a feed with no delivery yet is an empty source
-        args = dbt_build_args(str(factor_set), int(first_year), int(last_year))
-        yield from dbt.cli(args, context=context).stream()
+        yield from dbt.cli(dbt_build_args(variables), context=context).stream()
 
     return dbt_emission_models
 

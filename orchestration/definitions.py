@@ -8,7 +8,7 @@ from ingest.feeds import FEEDS, FeedSpec
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.publish import publication_definitions
 from orchestration.assets.reports import build_report_asset
-from orchestration.dbt import build_dbt_assets, dbt_resource, ensure_manifest
+from orchestration.dbt import build_dbt_assets, dbt_resource, dbt_vars, ensure_manifest
 from orchestration.partitions import partitions_for
 from orchestration.resources import PlatformPaths, WarehouseResource
 from orchestration.sensors import build_landing_sensor
@@ -29,9 +29,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     """Definitions for the given settings (default: from the environment). Tests pass their own."""
     settings = settings or Settings.from_env()
     settings.export()  # dbt's profiles.yml reads EMISSIONS_WAREHOUSE through env_var()
-    dbt_models = build_dbt_assets(
-        ensure_manifest(), (settings.factor_set, settings.first_year, settings.last_year)
-    )
+    variables = dbt_vars(settings.factor_set, settings.first_year, settings.last_year)
+    dbt_models = build_dbt_assets(ensure_manifest(variables), variables)
     raw_assets = ingest_assets(settings.first_year)
     # The audit tables are written by every ingest asset as a side effect; dbt models that read
     # them (the data-quality report) see them as these two nodes downstream of all ingests.

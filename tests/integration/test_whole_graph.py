@@ -39,6 +39,14 @@ def test_steps_output_goes_to_the_homes_log_file(built):
     assert "out_emissions__by_sector" in text and "Completed successfully" in text
 
 
+def test_the_build_reuses_the_code_locations_parse(built):
+    """The code location parses dbt with the builds' --vars (here other years than the
+    project's defaults), so the build starts from that parse instead of parsing it all again."""
+    text = built.outcome.log_path.read_text(encoding="utf-8")
+    assert "Running with dbt" in text
+    assert "Unable to do partial parsing" not in text
+
+
 def test_warehouse_has_raw_staging_and_mart_tables_with_real_values(built):
     settings = built.settings
     with warehouse(settings) as con:

@@ -6,13 +6,13 @@ import json
 
 import dagster as dg
 
-from orchestration.dbt import dbt_build_args
+from orchestration.dbt import dbt_build_args, dbt_vars
 from orchestration.definitions import TRANSFORM_JOB, build_defs
 from orchestration.resources import WAREHOUSE_POOL
 
 
 def test_dbt_build_args_pass_the_settings_as_vars():
-    args = dbt_build_args("ipcc_2006", 2016, 2024)
+    args = dbt_build_args(dbt_vars("ipcc_2006", 2016, 2024))
     assert args[:2] == ["build", "--vars"]
     assert json.loads(args[2]) == {"factor_set": "ipcc_2006", "first_year": 2016, "last_year": 2024}
 
