@@ -557,7 +557,7 @@ def main() -> None:
     pandas_vs_dbt = pandas_seconds / dbt_seconds
     print(
         f"dbt run of the accounting models: {dbt_seconds:6.1f} s  "
-        f"({models_seconds:.1f} s in the models, the rest dbt's start-up and parse)"
+        f"({models_seconds:.1f} s in the models, the rest dbt's start-up)"
     )
     print(f"DuckDB floor (one query):         {floor_seconds:6.1f} s")
     print(
