@@ -23,16 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import polars as pl
 
-from ingest.sample.energy import EnergyModel
-from ingest.sample.power import (
+from sample.energy import EnergyModel
+from sample.power import (
     METER_ACCOUNTS_PER_SCALE,
     build_accounts,
     write_meter_daily,
 )
-from ingest.sample.power import daily_window as window_of
-from ingest.sample.recorder import Recorder
-from ingest.sample.seeds import DEFAULT_SEEDS_DIR
-from ingest.sample.world import World
+from sample.power import daily_window as window_of
+from sample.recorder import Recorder
+from sample.seeds import DEFAULT_SEEDS_DIR
+from sample.world import World
 
 LAST_YEAR = 2025
 

@@ -80,17 +80,17 @@ def write_meter_csv(millions: float, folder: Path, seed: int, days: int) -> int:
     files (more accounts rather than more days: a province's day has millions of readings)."""
     import polars as pl
 
-    from ingest.sample.energy import EnergyModel
-    from ingest.sample.power import (
+    from sample.energy import EnergyModel
+    from sample.power import (
         METER_ACCOUNTS_PER_SCALE,
         build_accounts,
         daily_window,
         write_accounts,
         write_meter_daily,
     )
-    from ingest.sample.recorder import Recorder
-    from ingest.sample.seeds import DEFAULT_SEEDS_DIR
-    from ingest.sample.world import World
+    from sample.recorder import Recorder
+    from sample.seeds import DEFAULT_SEEDS_DIR
+    from sample.world import World
 
     marker = folder / "rows.txt"
     if marker.exists():

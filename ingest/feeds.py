@@ -231,7 +231,7 @@ def unit_allowed_for_energy(unit_column: str, energy_column: str) -> RowRule:
 
 def valid_uscc(column: str) -> RowRule:
     """Unified social credit code with a correct GB 32100-2015 check character."""
-    from ingest.sample.uscc import is_valid_uscc
+    from ingest.uscc import is_valid_uscc
 
     def check(df: pl.DataFrame, _name: FileName, _reference: ReferenceData) -> pl.Series:
         values = df[column].to_list()

@@ -24,7 +24,7 @@ def _years(text: str) -> tuple[int, int]:
 
 
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.sample import generate_landing_zone
+    from sample import generate_landing_zone
 
     first_year, last_year = args.years or (settings.first_year, settings.last_year)
     out = Path(args.out).resolve() if args.out else settings.landing_dir

@@ -96,7 +96,6 @@ LAYER_GROUPS = {
     "staging": "staging",
     "intermediate": "intermediate",
     "marts": "marts",
-    "reporting": "marts",
 }
 
 

@@ -9,9 +9,8 @@ from ingest.load import FeedLoadReport, load_feed
 from ingest.reference import ReferenceData
 from orchestration.partitions import partitions_for
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
-from orchestration.settings import DBT_PROJECT_DIR
+from reference import SEEDS_DIR
 
-SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 QUARANTINE_CHECK = "no_quarantined_or_rejected"
 
 

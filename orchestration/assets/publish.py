@@ -8,8 +8,8 @@ import dagster as dg
 
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
 from orchestration.settings import REPO_ROOT
+from publish.release import PublishedTable, git_revision, publish_table, published_tables
 from quality.gate import SUITES_DIR, Suite, run_suite
-from quality.publish import PublishedTable, git_revision, publish_table, published_tables
 
 RESULTS_DDL = """
 create schema if not exists audit;

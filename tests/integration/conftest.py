@@ -40,7 +40,7 @@ def settings_for(home: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltHome:
-    from ingest.sample import generate_landing_zone
+    from sample import generate_landing_zone
 
     monkeypatch = pytest.MonkeyPatch()
     for variable in ENVIRONMENT:

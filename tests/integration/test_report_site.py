@@ -33,12 +33,12 @@ import pytest
 import yaml
 from websockets.sync.client import connect
 
-from ingest.sample import generate_landing_zone
 from orchestration import cli
 from orchestration.runner import materialise_everything
 from orchestration.settings import ENVIRONMENT, Settings
 from quality.gate import THRESHOLDS_FILE
 from reports.serve import make_server
+from sample import generate_landing_zone
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import pytest
 from landing_zone import LandingZone
 
 from ingest.reference import ReferenceData
-from ingest.sample.uscc import make_uscc
+from ingest.uscc import make_uscc
 
 REFERENCE = ReferenceData(
     county_codes=frozenset({"140105", "140106"}),

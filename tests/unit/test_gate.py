@@ -108,8 +108,8 @@ def test_a_missing_city_fails_completeness(warehouse, tmp_path):
 def test_every_suite_and_the_thresholds_file_load():
     import re
 
+    from publish.release import published_tables
     from quality.gate import SUITES_DIR, load_thresholds
-    from quality.publish import published_tables
 
     thresholds = load_thresholds()
     assert all(isinstance(v, int | float) for v in thresholds.values())

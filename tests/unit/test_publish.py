@@ -10,8 +10,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from quality import publish as publishing
-from quality.publish import ColumnDoc, PublishedTable, PublishError, publish_table
+from publish import release as publishing
+from publish.release import ColumnDoc, PublishedTable, PublishError, publish_table
 
 TABLE = PublishedTable(
     name="emissions_by_city",

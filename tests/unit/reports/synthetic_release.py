@@ -3,7 +3,7 @@
 Every table of the data contract's "Published extracts" (only the columns the contract says
 must exist) and the two reporting tables are computed in DuckDB from the real division list
 (dbt_project/seeds/ref_divisions.csv) with simple formulas, then written the way
-quality.publish writes a release: `.releases/<table>/<id>/year=YYYY/*.parquet`, a
+publish.release writes a release: `.releases/<table>/<id>/year=YYYY/*.parquet`, a
 manifest.json with gate results, and a relative symlink `published/<table>` to it.
 
 The numbers are made up but consistent (cities are the sums of their counties, the province

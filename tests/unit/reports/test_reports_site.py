@@ -310,7 +310,7 @@ def test_sql_can_be_shown_on_request(tmp_path):
 
 
 def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
-    # The layout of quality.publish: published/<table> is a relative symlink to a release.
+    # The layout of publish.release: published/<table> is a relative symlink to a release.
     published = tmp_path / "published"
     release = write_published(published / ".releases" / "r1")
     os.symlink(Path(".releases/r1/emissions_by_city"), published / "emissions_by_city")

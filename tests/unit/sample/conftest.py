@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sample import SampleSummary, generate_landing_zone
+from sample import SampleSummary, generate_landing_zone
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ingest.sample import generate_landing_zone
+from sample import generate_landing_zone
 
 ARGS = {"first_year": 2024, "last_year": 2025, "daily_days": 5}
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from sample_helpers import read_any, seed
 
-from ingest.sample.uscc import is_valid_uscc
+from ingest.uscc import is_valid_uscc
 
 YEAR, MONTH, DAY = r"\d{4}", r"\d{4}-(0[1-9]|1[0-2])", r"\d{4}-\d{2}-\d{2}"
 # Feed -> (file name pattern, period column, columns), as in the contract.

@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 from sample_helpers import SEEDS, read_any
 
-from ingest.sample.energy import EnergyModel
-from ingest.sample.power import build_accounts, daily_window
-from ingest.sample.world import World
+from sample.energy import EnergyModel
+from sample.power import build_accounts, daily_window
+from sample.world import World
 
 
 def accounts(root: Path) -> pl.DataFrame:

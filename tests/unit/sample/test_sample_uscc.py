@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.sample.uscc import (
+from ingest.uscc import (
     USCC_ALPHABET,
     is_valid_organisation_code,
     is_valid_uscc,

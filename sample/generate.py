@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.sample.energy import EnergyModel
-from ingest.sample.ets import write_compliance, write_entities
-from ingest.sample.grid import write_grid_factors
-from ingest.sample.power import (
+from sample.energy import EnergyModel
+from sample.ets import write_compliance, write_entities
+from sample.grid import write_grid_factors
+from sample.power import (
     PowerModel,
     build_accounts,
     daily_window,
@@ -18,16 +18,16 @@ from ingest.sample.power import (
     write_generation_daily,
     write_meter_daily,
 )
-from ingest.sample.recorder import Recorder
-from ingest.sample.seeds import DEFAULT_SEEDS_DIR
-from ingest.sample.statistics import (
+from sample.recorder import Recorder
+from sample.seeds import DEFAULT_SEEDS_DIR
+from sample.statistics import (
     write_energy_consumption,
     write_energy_supply,
     write_gdp,
     write_industrial_output,
     write_population,
 )
-from ingest.sample.world import World
+from sample.world import World
 
 
 @dataclass(frozen=True)

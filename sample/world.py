@@ -16,15 +16,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest.sample import parameters as p
-from ingest.sample.seeds import (
+from ingest.uscc import USCC_ALPHABET, make_uscc
+from sample import parameters as p
+from sample.seeds import (
     Divisions,
     load_divisions,
     load_emission_factors,
     load_process_factors,
     load_unit_multipliers,
 )
-from ingest.sample.uscc import USCC_ALPHABET, make_uscc
 
 
 def rng_for(seed: int, *keys: object) -> np.random.Generator:

@@ -16,7 +16,7 @@ import duckdb
 import jinja2
 import yaml
 
-PUBLISHED_TABLES_FILE = Path(__file__).resolve().parent / "published_tables.yml"
+PUBLISHED_TABLES_FILE = Path(__file__).resolve().parents[1] / "quality" / "published_tables.yml"
 RELEASES_FOLDER = ".releases"
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from ingest.sample.recorder import Recorder
-from ingest.sample.world import World
-from ingest.sample.writers import write_csv
+from sample.recorder import Recorder
+from sample.world import World
+from sample.writers import write_csv
 
 GRID_COLUMNS = ["year", "region", "factor_type", "value_tco2_per_mwh", "source", "published_on"]
 

@@ -13,16 +13,15 @@ from pathlib import Path
 
 import polars as pl
 
-DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+from reference import SEEDS_DIR, read_seed
+
+DEFAULT_SEEDS_DIR = SEEDS_DIR
 DEFAULT_FACTOR_SET = "provincial_guidelines"
 CO2_PER_C = 44.0 / 12.0
 
 
 def _read_seed(seeds_dir: Path, name: str) -> pl.DataFrame:
-    path = seeds_dir / name
-    if not path.exists():
-        raise FileNotFoundError(f"seed not found: {path}")
-    return pl.read_csv(path, infer_schema=False)
+    return read_seed(name, seeds_dir)
 
 
 @dataclass(frozen=True)

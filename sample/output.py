@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ingest.sample import parameters as p
-from ingest.sample.world import World
+from sample import parameters as p
+from sample.world import World
 
 PRODUCTS = (
     "粗钢", "生铁", "焦炭", "水泥熟料", "水泥", "平板玻璃", "电解铝", "合成氨", "电石", "石灰",

@@ -15,11 +15,11 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from ingest.sample.output import county_output_t
-from ingest.sample.power import PowerModel
-from ingest.sample.recorder import Recorder
-from ingest.sample.world import World
-from ingest.sample.writers import write_csv, write_xlsx
+from sample.output import county_output_t
+from sample.power import PowerModel
+from sample.recorder import Recorder
+from sample.world import World
+from sample.writers import write_csv, write_xlsx
 
 ETS_START = 2021  # first compliance year of the national market (power)
 EXPANSION_FIRST_YEAR = 2024  # steel, cement, aluminium: first compliance for 2024 emissions

@@ -13,9 +13,9 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
-from ingest.sample import parameters as p
-from ingest.sample.output import process_tco2
-from ingest.sample.world import World
+from sample import parameters as p
+from sample.output import process_tco2
+from sample.world import World
 
 # Canonical unit of each variety (as in ref_units.csv: t, m3, MWh, GJ, tce).
 GAS_VARIETIES = {"焦炉煤气", "高炉煤气", "转炉煤气", "其他煤气", "天然气"}

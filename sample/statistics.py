@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ingest.sample import parameters as p
-from ingest.sample.energy import ENERGY_COLUMNS, EnergyModel, format_quantities
-from ingest.sample.output import PRODUCTS, county_output_t
-from ingest.sample.recorder import Recorder
-from ingest.sample.world import World
-from ingest.sample.writers import write_csv, write_xlsx
+from sample import parameters as p
+from sample.energy import ENERGY_COLUMNS, EnergyModel, format_quantities
+from sample.output import PRODUCTS, county_output_t
+from sample.recorder import Recorder
+from sample.world import World
+from sample.writers import write_csv, write_xlsx
 
 
 def annual_years(world: World) -> list[int]:

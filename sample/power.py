@@ -16,12 +16,12 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from ingest.sample import parameters as p
-from ingest.sample.energy import EnergyModel
-from ingest.sample.output import county_output_t
-from ingest.sample.recorder import Recorder
-from ingest.sample.world import World
-from ingest.sample.writers import write_csv, write_parquet
+from sample import parameters as p
+from sample.energy import EnergyModel
+from sample.output import county_output_t
+from sample.recorder import Recorder
+from sample.world import World
+from sample.writers import write_csv, write_parquet
 
 METER_ACCOUNTS_PER_SCALE = 1500
 CUSTOMER_TYPES = ("大工业", "一般工商业", "居民", "农业")

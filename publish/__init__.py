@@ -1,0 +1,1 @@
+"""Publication: Parquet releases of the gated marts, switched in whole, and the readers' catalog."""
