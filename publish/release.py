@@ -14,47 +14,14 @@ from typing import Any
 
 import duckdb
 import jinja2
-import yaml
 
-PUBLISHED_TABLES_FILE = Path(__file__).resolve().parents[1] / "quality" / "published_tables.yml"
+from publish.tables import PublishedTable
+
 RELEASES_FOLDER = ".releases"
 
 
 class PublishError(RuntimeError):
     """The mart cannot be published as it stands; the message says which table and why."""
-
-
-@dataclass(frozen=True)
-class ColumnDoc:
-    name: str
-    zh: str
-    en: str
-    unit: str
-
-
-@dataclass(frozen=True)
-class PublishedTable:
-    name: str
-    model: str
-    suite: str
-    description_zh: str
-    description_en: str
-    columns: tuple[ColumnDoc, ...]
-
-
-def published_tables(path: Path = PUBLISHED_TABLES_FILE) -> dict[str, PublishedTable]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {
-        name: PublishedTable(
-            name=name,
-            model=entry["model"],
-            suite=entry["suite"],
-            description_zh=entry.get("description_zh", ""),
-            description_en=entry.get("description_en", ""),
-            columns=tuple(ColumnDoc(**column) for column in entry["columns"]),
-        )
-        for name, entry in document.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -99,7 +66,7 @@ def publish_table(
     git_rev: str | None = None,
     release_id: str | None = None,
 ) -> Release:
-    """Write the mart as a new release folder and switch ``published/<table>`` to it.
+    """Write the table's source relation as a new release and switch ``published/<table>`` to it.
 
     The switch is one ``rename`` of a symlink, so a reader (or a run killed at any moment)
     sees either the previous release whole or the new one whole.
@@ -107,10 +74,11 @@ def publish_table(
     failed = [result for result in gate_results if not result.get("success")]
     if failed:
         raise PublishError(f"{table.name}: quality gate failed, not publishing")
-    available = [row[0] for row in con.execute(f"select * from {table.model} limit 0").description]
+    source = table.source_relation
+    available = [row[0] for row in con.execute(f"select * from {source} limit 0").description]
     missing = [c.name for c in table.columns if c.name not in available]
     if missing:
-        raise PublishError(f"{table.name}: {table.model} lacks column(s) {', '.join(missing)}")
+        raise PublishError(f"{table.name}: {source} lacks column(s) {', '.join(missing)}")
     release_id = release_id or new_release_id()
     releases_dir = published_dir / RELEASES_FOLDER / table.name
     final = releases_dir / release_id
@@ -120,7 +88,7 @@ def publish_table(
     staging.mkdir(parents=True)
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     con.execute(
-        f"copy (select {columns} from {table.model} order by all) to '{staging}' "
+        f"copy (select {columns} from {source} order by all) to '{staging}' "
         "(format parquet, compression zstd, partition_by (year), filename_pattern 'part_{i}')"
     )
     files = sorted(p for p in staging.rglob("*.parquet"))
@@ -142,7 +110,8 @@ def publish_table(
         "release_id": release_id,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_revision": git_rev,
-        "source_model": table.model,
+        "source_model": table.relation,
+        "source_relation": source,
         "row_count": total_rows,
         "files": file_entries,
         "gate_results": gate_results,

@@ -11,12 +11,13 @@ import polars as pl
 import pytest
 
 from publish import release as publishing
-from publish.release import ColumnDoc, PublishedTable, PublishError, publish_table
+from publish.release import PublishError, publish_table
+from publish.tables import ColumnDoc, PublishedTable
 
 TABLE = PublishedTable(
     name="emissions_by_city",
-    model="marts.cities",
-    suite="emissions_by_city",
+    model="cities",
+    relation="marts.cities",
     description_zh="各市排放",
     description_en="Emissions by city",
     columns=(
@@ -122,7 +123,7 @@ def test_old_releases_are_pruned_to_the_configured_number(con, tmp_path: Path):
 
 def test_a_mart_lacking_a_documented_column_is_refused(con, tmp_path: Path):
     con.execute("alter table marts.cities drop column total_tco2")
-    with pytest.raises(PublishError, match="lacks column"):
+    with pytest.raises(PublishError, match=r"marts\.cities lacks column\(s\) total_tco2"):
         publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
 
 
