@@ -1,4 +1,9 @@
-"""Write–audit–publish: a checked mart becomes a new Parquet release, switched in atomically."""
+"""Write–audit–publish: a gated table becomes a new Parquet release, switched in atomically.
+
+A release is written aside, renamed into ``published/.releases/<table>/<release_id>/``, and
+``published/<table>`` is switched to it by one rename of a link; old releases are pruned and the
+readers' catalog rebuilt (publish.catalog). The folder's names are those of publish.layout.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +20,19 @@ from typing import Any
 import duckdb
 import jinja2
 
+from publish.layout import (
+    CATALOG_FILE,
+    DICTIONARY_JSON_FILE,
+    DICTIONARY_MARKDOWN_FILE,
+    GATE_REPORT_FILE,
+    MANIFEST_FILE,
+    RELEASES_FOLDER,
+    building_catalog,
+    is_hidden,
+    staging_folder,
+    switching_link,
+)
 from publish.tables import PublishedTable
-
-RELEASES_FOLDER = ".releases"
 
 
 class PublishError(RuntimeError):
@@ -82,7 +97,7 @@ def publish_table(
     release_id = release_id or new_release_id()
     releases_dir = published_dir / RELEASES_FOLDER / table.name
     final = releases_dir / release_id
-    staging = releases_dir / f".{release_id}.partial"
+    staging = staging_folder(releases_dir, release_id)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
@@ -117,7 +132,7 @@ def publish_table(
         "gate_results": gate_results,
         "description": {"zh": table.description_zh, "en": table.description_en},
     }
-    (staging / "manifest.json").write_text(
+    (staging / MANIFEST_FILE).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     write_data_dictionary(staging, table)
@@ -140,9 +155,9 @@ def write_data_dictionary(folder: Path, table: PublishedTable) -> None:
         "|---|---|---|---|",
     ]
     lines += [f"| {c.name} | {c.zh} | {c.en} | {c.unit} |" for c in table.columns]
-    (folder / "data_dictionary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (folder / "data_dictionary.json").write_text(
-        json.dumps([c.__dict__ for c in table.columns], ensure_ascii=False, indent=2),
+    (folder / DICTIONARY_MARKDOWN_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / DICTIONARY_JSON_FILE).write_text(
+        json.dumps([asdict(c) for c in table.columns], ensure_ascii=False, indent=2),
         encoding="utf-8",
     )
 
@@ -161,21 +176,18 @@ def write_gate_report(folder: Path, manifest: dict[str, Any]) -> None:
         success=all(gate.get("success") for gate in manifest["gate_results"]),
         gates=manifest["gate_results"],
     )
-    (folder / "quality_report.html").write_text(html, encoding="utf-8")
+    (folder / GATE_REPORT_FILE).write_text(html, encoding="utf-8")
 
 
 def switch_current(published_dir: Path, table: str, release: Path) -> None:
     link = published_dir / table
     if link.exists() and not link.is_symlink():
         raise PublishError(f"{link} is a real folder, not a release link: move it away first")
-    temporary = published_dir / f".{table}.switching"
+    temporary = switching_link(published_dir, table)
     if temporary.is_symlink() or temporary.exists():
         temporary.unlink()
     temporary.symlink_to(release.relative_to(published_dir))
     os.replace(temporary, link)
-
-
-CATALOG_FILE = "catalog.duckdb"
 
 
 def published_table_names(published_dir: Path) -> list[str]:
@@ -193,7 +205,7 @@ def write_reader_catalog(published_dir: Path) -> Path:
     rebuilt aside and renamed into place.
     """
     target = published_dir / CATALOG_FILE
-    building = published_dir / f".{CATALOG_FILE}.building"
+    building = building_catalog(published_dir)
     building.unlink(missing_ok=True)
     con = duckdb.connect(str(building))
     try:
@@ -207,7 +219,7 @@ def write_reader_catalog(published_dir: Path) -> Path:
                 f"create view {name} as select * replace (cast(year as integer) as year) from "
                 f"read_parquet('{files}', hive_partitioning = true, union_by_name = true)"
             )
-            dictionary = published_dir / name / "data_dictionary.json"
+            dictionary = published_dir / name / DICTIONARY_JSON_FILE
             if dictionary.exists():
                 description = json.loads(dictionary.read_text(encoding="utf-8"))
                 for column in description:
@@ -234,16 +246,14 @@ def current_release(published_dir: Path, table: str) -> Path | None:
 def prune_releases(published_dir: Path, table: str, keep: int) -> list[Path]:
     releases_dir = published_dir / RELEASES_FOLDER / table
     current = current_release(published_dir, table)
-    releases = sorted(
-        p for p in releases_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
+    releases = sorted(p for p in releases_dir.iterdir() if p.is_dir() and not is_hidden(p.name))
     removed = []
     for old in releases[: max(0, len(releases) - keep)]:
         if current is not None and old.resolve() == current:
             continue
         shutil.rmtree(old)
         removed.append(old)
-    for partial in releases_dir.glob(".*.partial"):
+    for partial in releases_dir.glob(staging_folder(releases_dir, "*").name):
         shutil.rmtree(partial, ignore_errors=True)
     return removed
 

@@ -6,7 +6,7 @@ Parquet files are listed here, following symlinks (DuckDB's `**` glob does not),
 view reads exactly that list: a build therefore sees one consistent release even if a new
 one is swapped in while it runs.
 
-Each release also carries a `manifest.json` (release id, rows, files, the quality-gate results
+Each release also carries a `_manifest.json` (release id, rows, files, the quality-gate results
 that let it through); two more tables make them queryable by the pages:
 `release_manifests` (one row per published table) and `release_gate_results` (one row per
 expectation of the gate of each published table).
@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from publish.layout import MANIFEST_FILE, is_hidden
 from reports.queries import quote_identifier
 
 
@@ -136,15 +137,15 @@ def _created_at(text: Any) -> datetime | None:
 
 
 def release_metadata(published_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows of `release_manifests` and `release_gate_results` from each table's manifest.json.
+    """Rows of `release_manifests` and `release_gate_results` from each table's _manifest.json.
 
     A gate result's sample rows are left out: the pages show counts, never rows.
     """
     manifests: list[dict[str, Any]] = []
     gate_rows: list[dict[str, Any]] = []
     for entry in sorted(Path(published_dir).iterdir()):
-        manifest_path = entry / "manifest.json"
-        if entry.name.startswith((".", "_")) or not manifest_path.is_file():
+        manifest_path = entry / MANIFEST_FILE
+        if is_hidden(entry.name) or not manifest_path.is_file():
             continue
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         results = manifest.get("gate_results") or []

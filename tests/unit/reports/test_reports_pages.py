@@ -264,7 +264,7 @@ def test_a_release_with_no_carbon_market_rows_still_builds(tmp_path):
     )
     empty = published / "ets_compliance_by_city_sector"
     empty.mkdir()
-    (empty / "manifest.json").write_text('{"row_count": 0, "gate_results": []}', encoding="utf-8")
+    (empty / "_manifest.json").write_text('{"row_count": 0, "gate_results": []}', encoding="utf-8")
     result = build_site(
         PAGES, tmp_path / "site", connection_factory=lambda: published_views_connection(published)
     )

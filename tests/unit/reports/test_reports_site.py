@@ -314,7 +314,7 @@ def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
     published = tmp_path / "published"
     release = write_published(published / ".releases" / "r1")
     os.symlink(Path(".releases/r1/emissions_by_city"), published / "emissions_by_city")
-    (release / "emissions_by_city" / "manifest.json").write_text("{}")
+    (release / "emissions_by_city" / "_manifest.json").write_text("{}")
     # A partition that is itself a symlink (DuckDB's ** glob would not follow it).
     extra = tmp_path / "elsewhere" / "year=2024"
     extra.mkdir(parents=True)
@@ -326,7 +326,7 @@ def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
     os.symlink(extra, release / "emissions_by_city" / "year=2024")
     (published / "_staging").mkdir()
     os.symlink(Path(".releases/r1/emissions_by_city"), published / ".emissions_by_city.switching")
-    (published / "manifest.json").write_text("{}")
+    (published / "_manifest.json").write_text("{}")
 
     views = published_views_connection(published)
     names = {
@@ -410,7 +410,7 @@ def test_release_manifests_and_gate_results_are_tables_of_the_connection(tmp_pat
         "description": {"zh": "各市", "en": "cities"},
         "source_model": "marts.x",
     }
-    (published / "emissions_by_city" / "manifest.json").write_text(json.dumps(manifest))
+    (published / "emissions_by_city" / "_manifest.json").write_text(json.dumps(manifest))
     connection = published_views_connection(published)
     assert connection.execute(
         "select table_name, release_id, cast(created_at as varchar), row_count, file_count, "
