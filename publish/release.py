@@ -20,14 +20,13 @@ from typing import Any
 import duckdb
 import jinja2
 
+from publish.catalog import write_catalog
 from publish.layout import (
-    CATALOG_FILE,
     DICTIONARY_JSON_FILE,
     DICTIONARY_MARKDOWN_FILE,
     GATE_REPORT_FILE,
     MANIFEST_FILE,
     RELEASES_FOLDER,
-    building_catalog,
     is_hidden,
     staging_folder,
     switching_link,
@@ -141,7 +140,7 @@ def publish_table(
     os.replace(staging, final)
     switch_current(published_dir, table.name, final)
     prune_releases(published_dir, table.name, keep_releases)
-    write_reader_catalog(published_dir)
+    write_catalog(published_dir)
     return Release(table.name, release_id, final, total_rows, manifest)
 
 
@@ -188,54 +187,6 @@ def switch_current(published_dir: Path, table: str, release: Path) -> None:
         temporary.unlink()
     temporary.symlink_to(release.relative_to(published_dir))
     os.replace(temporary, link)
-
-
-def published_table_names(published_dir: Path) -> list[str]:
-    return sorted(
-        link.name for link in published_dir.iterdir() if link.is_symlink() and link.is_dir()
-    )
-
-
-def write_reader_catalog(published_dir: Path) -> Path:
-    """A small DuckDB file of views over the current releases, for statisticians' SQL.
-
-    It is a separate file from the warehouse, so readers never wait for (or block) the run that
-    writes the warehouse; its views read ``published/<table>/``, the link that each publish
-    switches atomically, so a query sees a whole release, old or new. The file itself is
-    rebuilt aside and renamed into place.
-    """
-    target = published_dir / CATALOG_FILE
-    building = building_catalog(published_dir)
-    building.unlink(missing_ok=True)
-    con = duckdb.connect(str(building))
-    try:
-        for name in published_table_names(published_dir):
-            if not any((published_dir / name).glob("year=*/*.parquet")):
-                continue  # an empty release (e.g. no carbon-market year yet): no view
-            files = (published_dir / name).as_posix() + "/year=*/*.parquet"
-            # year as a real column, not a Hive partition column: DuckDB 2.0 fails window
-            # functions partitioned by a partition column.
-            con.execute(
-                f"create view {name} as select * replace (cast(year as integer) as year) from "
-                f"read_parquet('{files}', hive_partitioning = true, union_by_name = true)"
-            )
-            dictionary = published_dir / name / DICTIONARY_JSON_FILE
-            if dictionary.exists():
-                description = json.loads(dictionary.read_text(encoding="utf-8"))
-                for column in description:
-                    comment = f"{column['zh']} / {column['en']}" + (
-                        f" [{column['unit']}]" if column["unit"] else ""
-                    )
-                    con.execute(
-                        f'comment on column {name}."{column["name"]}" is '
-                        + "'"
-                        + comment.replace("'", "''")
-                        + "'"
-                    )
-    finally:
-        con.close()
-    os.replace(building, target)
-    return target
 
 
 def current_release(published_dir: Path, table: str) -> Path | None:

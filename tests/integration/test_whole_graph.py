@@ -266,3 +266,22 @@ def test_corrupted_inputs_fail_named_expectations_and_keep_the_last_release(home
     for name, release in releases_before.items():
         assert (settings.published_dir / name).resolve() == release, name
     assert {path: path.read_bytes() for path in files_before} == files_before
+
+
+def test_emissions_sql_reads_every_published_view_and_nothing_else(built, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    settings = built.settings
+    for variable, value in settings.as_env().items():
+        monkeypatch.setenv(variable, value)
+    for name in PUBLISHED:
+        assert main(["sql", f"select count(*) from {name}"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    for statement in (
+        f"attach '{settings.warehouse_path}' as w",
+        f"select * from read_blob('{settings.warehouse_path}')",
+        "copy emissions_by_city to 'copied.parquet'",
+    ):
+        assert main(["sql", statement]) == 1
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and err.startswith("refused: "), err

@@ -185,23 +185,3 @@ def test_a_table_under_disclosure_is_published_from_the_disclosure_relation(con,
     assert release.manifest["source_relation"] == "disclosure.emissions_by_city"
     frame = pl.read_parquet(release.path / "**/*.parquet")
     assert frame.height == 4 and frame["total_tco2"].null_count() == 4
-
-
-def test_readers_catalog_has_a_view_per_published_table(con, tmp_path: Path):
-    publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
-    catalog = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
-    try:
-        total = catalog.execute("select sum(total_tco2) from emissions_by_city").fetchone()[0]
-        assert total == pytest.approx(312.0)
-        comment = catalog.execute(
-            "select comment from duckdb_columns() where table_name = 'emissions_by_city' "
-            "and column_name = 'total_tco2'"
-        ).fetchone()[0]
-        assert comment == "排放总量 / Total CO2 [tCO2]"
-        # the next release is visible through the same open catalog: views read the link
-        con.execute("update marts.cities set total_tco2 = total_tco2 * 2")
-        publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
-        total = catalog.execute("select sum(total_tco2) from emissions_by_city").fetchone()[0]
-        assert total == pytest.approx(624.0)
-    finally:
-        catalog.close()

@@ -15,10 +15,10 @@ import pytest
 from reports_helpers import chart_specs, links_of
 from synthetic_release import FAST_SECTOR, write_synthetic_release
 
+from publish.catalog import published_views_connection
 from reports.errors import ReportBuildError
 from reports.formats import format_value
 from reports.parser import page_vars, parse_page
-from reports.published import published_views_connection
 from reports.site import build_site
 
 PAGES = Path(__file__).resolve().parents[3] / "reports" / "pages"
