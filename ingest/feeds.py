@@ -9,6 +9,7 @@ from __future__ import annotations
 import reference
 from ingest.names import DAY, MONTH, YEAR, alternatives, naming
 from ingest.rules import (
+    after,
     at_most_share_of,
     count,
     in_reference,
@@ -330,6 +331,36 @@ GRID_FACTORS = FeedSpec(
     ),
 )
 
+POLICY_TARGETS = FeedSpec(
+    feed="policy/targets",
+    columns=(
+        "plan_period",
+        "division_code",
+        "indicator",
+        "base_year",
+        "target_year",
+        "value",
+        "binding",
+        "document",
+        "decided_on",
+    ),
+    key=("plan_period", "division_code", "indicator"),
+    naming=naming(DAY, report_types=REPORT_TYPES, prefix="targets", report_type="none"),
+    rules=(
+        *required_all("plan_period", "division_code", "indicator", "base_year", "target_year"),
+        *required_all("value", "binding", "document", "decided_on"),
+        in_reference("plan_period", "plan_periods", "unknown_plan_period"),
+        in_reference("division_code", "division_codes", "unknown_division"),
+        in_reference("indicator", "target_indicators", "unknown_indicator"),
+        *number("base_year", year()),
+        *number("target_year", year()),
+        after("target_year", "base_year", "target_year_not_after_base_year"),
+        *number("value", quantity(minimum=None)),
+        in_reference("binding", "target_bindings", "unknown_binding"),
+        iso_date("decided_on"),
+    ),
+)
+
 # In load order: entities before compliance, accounts before meter readings.
 FEEDS: dict[str, FeedSpec] = {
     spec.feed: spec
@@ -345,6 +376,7 @@ FEEDS: dict[str, FeedSpec] = {
         METER_DAILY,
         GENERATION_DAILY,
         GRID_FACTORS,
+        POLICY_TARGETS,
     )
 }
 
