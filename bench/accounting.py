@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(REPO)
 
-from ingest.feeds import ENERGY_USES, PRODUCTS  # noqa: E402  (after the sys.path fix)
+import reference  # noqa: E402  (after the sys.path fix)
 from orchestration.dbt import run_dbt_cli  # noqa: E402
 
 OUT = REPO / "bench" / "out"
@@ -47,8 +47,9 @@ MODELS = (
     "+out_emissions__by_division_sector +out_emissions__by_city +out_emissions__by_county "
     "+out_emissions__by_sector +out_energy__by_division"
 )
-# The contract's uses and products, as the ingest layer defines them.
-USES = ENERGY_USES
+# The contract's uses and products, from their seeds.
+USES = reference.codes("ref_energy_uses")
+PRODUCTS = reference.codes("ref_products")
 
 
 def dbt(args: list[str], warehouse: Path, target: Path, first_year: int = FIRST_YEAR) -> float:
@@ -68,12 +69,9 @@ def generate(con, rows: int) -> tuple[int, int]:
     variety appears in every year. A year holds at most every county × industry × variety × use
     (2.6 million keys): a larger sample covers years before 2015. Returns the rows and the first
     year."""
-    from ingest.feeds import FEEDS
-    from ingest.load import ensure_raw_table, ensure_schemas
+    from ingest.raw_tables import ensure_all_raw_tables
 
-    ensure_schemas(con)
-    for spec in FEEDS.values():
-        ensure_raw_table(con, spec)
+    ensure_all_raw_tables(con)
     uses = ", ".join(f"'{use}'" for use in USES)
     con.execute(
         f"""

@@ -17,7 +17,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from ingest.load import ensure_all_raw_tables
+from ingest.raw_tables import ensure_all_raw_tables
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR
 

@@ -91,16 +91,13 @@ def failure_lines(events: list[dg.DagsterEvent]) -> list[str]:
 
 
 def landing_partitions(settings: Settings, spec) -> list[str]:
-    """Partition keys of the feed's files present in the landing zone, sorted."""
-    from ingest.load import delivered_files
-    from orchestration.partitions import partition_key
+    """Partition keys a run of the feed must cover to see its files in the landing zone, sorted
+    (never one outside the partitions: a file of another period is seen by any run)."""
+    from orchestration.partitions import landing_partition_keys
 
-    keys = set()
-    for path in delivered_files(settings.landing_dir, spec):
-        name = spec.parse_name(path.name)
-        if name is not None:
-            keys.add(partition_key(spec, name))
-    return sorted(keys)
+    return landing_partition_keys(
+        spec, settings.landing_dir, settings.first_year, settings.last_year
+    )
 
 
 def run_config(verbose: bool) -> dict:

@@ -1,34 +1,40 @@
 """The landing-zone sensor: new files request runs of the ingest partitions they belong to."""
 
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
 
 from ingest.feeds import FEEDS
+from ingest.landing import scan_feed
 from orchestration.partitions import partition_key
 
 
 def scan_new_files(landing_dir: Path, since_ns: int) -> tuple[dict[str, set[str | None]], int]:
-    """Feeds → partition keys of the files modified after ``since_ns``.
+    """Feeds → partition keys of the entries modified after ``since_ns``.
 
-    The key is None for unpartitioned feeds, and for a file whose name breaks the contract (it
-    has no period): any run of its feed rejects it with a reason, so it requests the latest one.
+    The key is None for unpartitioned feeds, for a file whose name gives no period (it breaks
+    the contract) and for a link or a FIFO: any run of its feed rejects it with a reason, so it
+    requests the latest one. Links are not followed (their own time counts). Hidden files are
+    left out: they are uploads in progress (written as ``.name.part``, then renamed, which is
+    a new file), or recorded by the next run of their feed.
     """
     wanted: dict[str, set[str | None]] = {}
     newest = since_ns
     for feed, spec in FEEDS.items():
-        folder = landing_dir / feed
-        if not folder.is_dir():
-            continue
-        for path in folder.rglob("*"):
-            if not path.is_file() or path.name.startswith("."):
+        files, refused = scan_feed(landing_dir, spec)
+        entries = [(path, True) for path in files]
+        entries += [(entry.path, False) for entry in refused if entry.moves]
+        for path, regular in entries:
+            try:
+                modified = os.lstat(path).st_mtime_ns
+            except FileNotFoundError:  # gone since the scan
                 continue
-            modified = path.stat().st_mtime_ns
             if modified <= since_ns:
                 continue
             newest = max(newest, modified)
-            name = spec.parse_name(path.name)
+            name = spec.parse_name(path.name) if regular else None
             key = partition_key(spec, name) if name is not None else None
             wanted.setdefault(feed, set()).add(key)
     return wanted, newest
@@ -47,7 +53,9 @@ def build_landing_sensor(
         description=(
             "Watches the landing zone: each new or changed file requests a run of its feed's "
             "ingest asset for the partition its name gives (2023_annual.csv → 2023, "
-            "2025-06-01.parquet → 2025-06-01)."
+            "2025-06-01.parquet → 2025-06-01); a file whose period has no partition (badly "
+            "named, before the first year, in the future) or a link requests the latest one, "
+            "whose run rejects it with a reason."
         ),
     )
     def landing_zone_sensor(context: dg.SensorEvaluationContext):
@@ -55,8 +63,13 @@ def build_landing_sensor(
         wanted, newest = scan_new_files(landing_dir, cursor["mtime_ns"])
         for feed, keys in wanted.items():
             job = jobs[feed]
-            if partitions[feed] is not None and None in keys:
-                keys = (keys - {None}) | {partitions[feed].get_last_partition_key()}
+            feed_partitions = partitions[feed]
+            if feed_partitions is not None:
+                existing = set(feed_partitions.get_partition_keys())
+                placed = {key for key in keys if key in existing}
+                if placed != keys:
+                    placed.add(feed_partitions.get_last_partition_key())
+                keys = placed
             for key in sorted(keys, key=lambda k: k or ""):
                 yield dg.RunRequest(
                     run_key=f"{feed}:{key}:{newest}",

@@ -1,15 +1,17 @@
 """Ingest assets: one per landing-zone feed, loading each delivered file once into ``raw``."""
 
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
-from ingest.feeds import FEEDS, UPSTREAM_FEEDS, FeedSpec
+from ingest.feeds import FEEDS, UPSTREAM_FEEDS
 from ingest.load import FeedLoadReport, load_feed
+from ingest.names import PeriodBounds
 from ingest.reference import ReferenceData
+from ingest.spec import FeedSpec
 from orchestration.partitions import partitions_for
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
-from reference import SEEDS_DIR
 
 QUARANTINE_CHECK = "no_quarantined_or_rejected"
 
@@ -38,7 +40,7 @@ def load_metadata(report: FeedLoadReport, current_rows: int) -> dict[str, object
     }
 
 
-def build_ingest_asset(spec: FeedSpec, first_year: int) -> dg.AssetsDefinition:
+def build_ingest_asset(spec: FeedSpec, first_year: int, last_year: int) -> dg.AssetsDefinition:
     partitions = partitions_for(spec, first_year)
 
     @dg.asset(
@@ -51,7 +53,8 @@ def build_ingest_asset(spec: FeedSpec, first_year: int) -> dg.AssetsDefinition:
         description=(
             f"Rows of the `{spec.feed}` feed as delivered (text), one file at a time: file-level "
             "violations are rejected (moved to rejected/ with a reason), row-level ones "
-            "quarantined (audit.quarantined_rows), every file recorded in audit.file_deliveries."
+            "quarantined (audit.quarantined_rows), every file recorded in audit.file_deliveries. "
+            "Fails when every file of the run was rejected."
         ),
         metadata={"dagster/table_name": f"raw.{spec.table}", "landing_folder": spec.feed},
         deps=[dg.AssetKey(FEEDS[feed].asset_name) for feed in UPSTREAM_FEEDS.get(spec.feed, ())],
@@ -71,7 +74,8 @@ def build_ingest_asset(spec: FeedSpec, first_year: int) -> dg.AssetsDefinition:
         if context.has_partition_key or context.has_partition_key_range:
             time_window = context.partition_time_window
             window = (time_window.start.date(), time_window.end.date())
-        reference = ReferenceData.from_seeds(SEEDS_DIR)
+        reference = ReferenceData.from_seeds()
+        bounds = PeriodBounds(date.today(), first_year, last_year)
         with warehouse.connect() as con:
             report = load_feed(
                 con,
@@ -81,6 +85,7 @@ def build_ingest_asset(spec: FeedSpec, first_year: int) -> dg.AssetsDefinition:
                 archive_dir=paths.archive_dir,
                 rejected_dir=paths.rejected_dir,
                 window=window,
+                bounds=bounds,
             )
             current_rows = con.execute(
                 f"select count(*) from raw.{spec.table} where not _is_superseded"
@@ -96,6 +101,11 @@ def build_ingest_asset(spec: FeedSpec, first_year: int) -> dg.AssetsDefinition:
                 )
         for problem in problems:
             context.log.warning(problem)
+        if report.all_rejected:
+            raise dg.Failure(
+                description=report.all_rejected_line(),
+                metadata=load_metadata(report, current_rows),
+            )
         yield dg.MaterializeResult(metadata=load_metadata(report, current_rows))
         yield dg.AssetCheckResult(
             check_name=QUARANTINE_CHECK,
@@ -111,5 +121,5 @@ def build_ingest_asset(spec: FeedSpec, first_year: int) -> dg.AssetsDefinition:
     return ingest_feed
 
 
-def ingest_assets(first_year: int) -> list[dg.AssetsDefinition]:
-    return [build_ingest_asset(spec, first_year) for spec in FEEDS.values()]
+def ingest_assets(first_year: int, last_year: int) -> list[dg.AssetsDefinition]:
+    return [build_ingest_asset(spec, first_year, last_year) for spec in FEEDS.values()]

@@ -24,8 +24,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest.feeds import FEEDS
-from ingest.load import ensure_raw_table, ensure_schemas
+from ingest.raw_tables import ensure_all_raw_tables
 from orchestration.dbt import run_dbt_cli
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -210,9 +209,7 @@ def derived_feeds(ceads: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 def load_raw(warehouse: Path, energy: pl.DataFrame, output: pl.DataFrame) -> None:
     """Raw tables of every feed (the contract's columns, all text), two of them filled."""
     with duckdb.connect(str(warehouse)) as con:
-        ensure_schemas(con)
-        for spec in FEEDS.values():
-            ensure_raw_table(con, spec)
+        ensure_all_raw_tables(con)
         for table, frame in (
             ("stats__energy_consumption", energy),
             ("stats__industrial_output", output),

@@ -3,13 +3,16 @@ in-memory warehouse with the archive and rejected areas beside it."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from ingest.feeds import FEEDS, FeedSpec
+from ingest.feeds import FEEDS
 from ingest.load import FeedLoadReport, load_feed
+from ingest.names import PeriodBounds
 from ingest.reference import ReferenceData
+from ingest.spec import FeedSpec
 
 
 class LandingZone:
@@ -31,7 +34,12 @@ class LandingZone:
         """A CSV delivery of ``feed``: the header line, then the rows."""
         return self.deliver_text(f"{feed}/{name}", "\n".join([header, *rows]) + "\n")
 
-    def load(self, feed: str | FeedSpec) -> FeedLoadReport:
+    def load(
+        self,
+        feed: str | FeedSpec,
+        bounds: PeriodBounds | None = None,
+        window: tuple[date, date] | None = None,
+    ) -> FeedLoadReport:
         return load_feed(
             self.con,
             FEEDS[feed] if isinstance(feed, str) else feed,
@@ -39,7 +47,17 @@ class LandingZone:
             landing_dir=self.landing,
             archive_dir=self.archive,
             rejected_dir=self.rejected,
+            window=window,
+            **({} if bounds is None else {"bounds": bounds}),
         )
+
+    def deliveries(self, feed: str) -> list[tuple[str, str, str, str | None]]:
+        """(path, sha256, status, reason) of the feed's recorded deliveries, in path order."""
+        return self.con.execute(
+            "select path, sha256, status, reason from audit.file_deliveries where feed = ? "
+            "order by path, received_at",
+            [feed],
+        ).fetchall()
 
     def quarantined(self, feed: str) -> list[tuple[int, str, str]]:
         """(line number, column, rule) of the feed's quarantined rows."""

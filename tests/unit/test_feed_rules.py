@@ -206,3 +206,65 @@ def test_meter_readings_in_parquet_load_typed(zone: LandingZone):
     assert row == ("A1", dt.date(2025, 6, 2), 1234.5)
     raw_row = zone.con.execute("select raw_row->>'date' from audit.quarantined_rows").fetchone()
     assert raw_row == ("2025-06-02",)
+
+
+TARGETS_HEADER = (
+    "plan_period,division_code,indicator,base_year,target_year,value,binding,document,decided_on"
+)
+
+
+def test_policy_targets_rows_follow_the_contract(zone: LandingZone):
+    document = "晋政发〔2022〕12号"
+    zone.deliver(
+        "policy/targets",
+        "targets_2022-03-01.csv",
+        TARGETS_HEADER,
+        [
+            f"14th,140000,co2_intensity_reduction_pct,2020,2025,18,约束性,{document},2022-03-01",
+            f"14th,140100,energy_intensity_reduction_pct,2020,2025,14.5,约束性,{document},2022-03-01",
+            f"13th,140000,co2_intensity_reduction_pct,2015,2020,18,约束性,{document},2022-03-01",
+            f"14th,140000,gdp_growth_pct,2020,2025,6,预期性,{document},2022-03-01",
+            f"14th,140105,non_fossil_share_pct,2025,2025,15,约束性,{document},2022-03-01",
+            f"14th,149999,coal_share_max_pct,2020,2025,x,约束性,{document},2022-03-01",
+            f"15th,140000,co2_total_cap_tco2,2025,2030,5.2e8,指导性,{document},2025/12/31",
+            "15th,140000,energy_intensity_reduction_pct,2025,2030,13,约束性,,2025-12-31",
+            f"14th,140000,co2_intensity_reduction_pct,2020,2025,17,约束性,{document},2022-03-01",
+        ],
+    )
+    report = zone.load("policy/targets")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 8)
+    assert zone.quarantined("policy/targets") == [
+        (2, "plan_period,division_code,indicator", "duplicate_key"),
+        (4, "plan_period", "unknown_plan_period"),
+        (5, "indicator", "unknown_indicator"),
+        (6, "target_year", "target_year_not_after_base_year"),
+        (7, "value", "not_a_number"),
+        (7, "division_code", "unknown_division"),
+        (8, "value", "not_a_number"),
+        (8, "decided_on", "not_an_iso_date"),
+        (8, "binding", "unknown_binding"),
+        (9, "document", "required"),
+        (10, "plan_period,division_code,indicator", "duplicate_key"),
+    ]
+    columns = zone.con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'raw' and table_name = 'policy__targets' order by ordinal_position"
+    ).fetchall()
+    assert columns == [
+        *[(column, "VARCHAR") for column in TARGETS_HEADER.split(",")],
+        ("_sha256", "VARCHAR"),
+        ("_file_period", "VARCHAR"),
+        ("_line_number", "BIGINT"),
+        ("_is_superseded", "BOOLEAN"),
+    ]
+    assert zone.con.execute(
+        "select indicator, value, _file_period from raw.policy__targets"
+    ).fetchall() == [("energy_intensity_reduction_pct", "14.5", "2022-03-01")]
+
+
+def test_policy_targets_files_are_named_by_the_decisions_date(zone: LandingZone):
+    zone.deliver("policy/targets", "targets_2022.csv", TARGETS_HEADER, [])
+    report = zone.load("policy/targets")
+    assert report.outcomes[0].reason.startswith(
+        "file_name: the name 'targets_2022.csv' does not follow targets_<YYYY-MM-DD>.<csv|xlsx>"
+    )

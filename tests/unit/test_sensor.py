@@ -49,3 +49,30 @@ def test_sensor_requests_runs_and_moves_its_cursor(home):
     assert {r.job_name for r in requests} == {"ingest_stats__industrial_output"}
     assert cursor == {"mtime_ns": 10**18}
     assert FEEDS["stats/industrial_output"].partitioning == "month"
+
+
+def test_hidden_ness_is_judged_below_the_feed_folder_and_links_are_not_followed(tmp_path: Path):
+    landing = tmp_path / ".cache" / "landing zone"  # a dot-folder and a space above the feeds
+    touch(landing / "stats/gdp/2023_annual.csv", 2_000)
+    touch(landing / "stats/gdp/.2024_annual.csv.part", 3_000)  # an upload in progress
+    touch(landing / "stats/gdp/.batch/2022_annual.csv", 3_000)
+    outside = tmp_path / "outside.csv"
+    touch(outside, 9_000)
+    (landing / "stats/gdp/2021_annual.csv").symlink_to(outside)
+    os.utime(landing / "stats/gdp/2021_annual.csv", ns=(4_000, 4_000), follow_symlinks=False)
+    wanted, newest = scan_new_files(landing, since_ns=1_000)
+    # the link asks for a run that rejects it (its own time counts, not its target's)
+    assert wanted == {"stats/gdp": {"2023", None}}
+    assert newest == 4_000
+
+
+def test_a_period_without_a_partition_requests_the_latest(home):
+    """A file of 2012 asked for partition 2012, which the partitions do not have."""
+    touch(home.landing_dir / "stats/gdp/2012_annual.csv", 10**18)
+    touch(home.landing_dir / "stats/gdp/2019_annual.csv", 10**18)
+    defs = build_defs(home)
+    sensor = defs.resolve_sensor_def("landing_zone_sensor")
+    with dg.build_sensor_context(cursor=None, definitions=defs) as context:
+        requests = list(sensor.evaluate_tick(context).run_requests)
+    latest = defs.resolve_job_def("ingest_stats__gdp").partitions_def.get_last_partition_key()
+    assert sorted(r.partition_key for r in requests) == sorted({"2019", latest})
