@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from sample_helpers import SEEDS, read_any
 
-from reference import codes, flagged
+from reference import codes, flagged, read_seed
 from sample import generate_landing_zone
 from sample.generate import uncalibrated_codes
 from sample.world import World
@@ -95,3 +95,44 @@ def test_a_warning_for_each_seed_with_codes_without_calibration(tmp_path):
         generate_landing_zone(tmp_path / "landing", first_year=2024, last_year=2025, daily_days=1)
     sample_warnings = [w for w in caught if "sample world" in str(w.message)]
     assert len(sample_warnings) == len(expected)
+
+
+def test_the_calibration_is_keyed_by_codes_of_the_seeds():
+    # Every code a calibration table of the sample names is a code of its seed: a code
+    # renamed or dropped in a seed cannot leave calibration behind silently.
+    from sample import energy, ets, power, statistics, world
+    from sample import parameters as p
+
+    products, uses = set(codes("ref_products")), set(codes("ref_energy_uses"))
+    customer_types, fuel_types = set(codes("ref_customer_types")), set(codes("ref_fuel_types"))
+    varieties, industries = set(codes("ref_energy_varieties")), set(codes("ref_industry_sectors"))
+    sectors = set(codes("ref_ets_sectors"))
+    units = dict(read_seed("ref_units").select("unit", "canonical_unit").iter_rows())
+
+    assert set(p.INDUSTRIAL_OUTPUT_10K_T) | {p.CLINKER_PRODUCT} <= products
+    assert set(statistics.OUTPUT_SHAPE) | set(ets.INTENSITY_TCO2_PER_T) <= products
+    assert set(power.ELECTRICITY_KWH_PER_T) <= products
+    assert set(p.INDUSTRIES) <= industries and set(energy.REPORTING_UNITS_MEAN) <= industries
+    assert set(p.TRANSFORMATION_DRIVERS) | set(p.USE_SHAPES) <= uses
+    assert set(p.SERVICES_HEATING_FUELS) <= varieties and power.COAL_PLANT_FUEL in varieties
+    assert set(statistics.SUPPLY_UNITS) <= varieties
+    assert set(statistics.SUPPLY_UNITS.values()) <= set(units)
+    assert set(p.ETS_UNCOVERED_UNITS) | set(world.ETS_PLANTS) <= sectors
+    for table in (power.WEEKDAY_FACTORS, power.DAILY_NOISE, power.SEASONAL_SHAPE):
+        assert set(table) <= customer_types
+    assert set(power.ACCOUNT_SIZE_KWH) <= customer_types
+    assert {power.HOUSEHOLD_CUSTOMER_TYPE, power.CARBON_MARKET_CUSTOMER_TYPE} <= customer_types
+    for table in (power.FUEL_SEASON, power.FULL_LOAD_HOURS, power.GAS_TCO2_PER_MWH):
+        assert set(table) <= fuel_types
+    assert (
+        set(power.WEATHER_DRIVEN_FUEL_TYPES) | set(world.EXPORT_CORRIDOR_FUEL_TYPES) <= fuel_types
+    )
+    assert set(world.PLANT_SUFFIXES) <= fuel_types
+    for canonical, (default, alternatives) in energy.UNIT_CHOICES.items():
+        for unit in [default, *(alternative[0] for alternative in alternatives)]:
+            assert units[unit] == canonical, unit
+    assert set(energy.UNIT_DECIMALS) <= set(units)
+    flow_units = set(units) | set(p.FLOW_UNITS_OUTSIDE_THE_CONTRACT) | {"MtCO2"}
+    for industry, energy_name, use, _, unit in p.BASE_FLOWS:
+        assert industry in industries and energy_name in varieties and use in uses
+        assert unit in flow_units, unit
