@@ -38,8 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(REPO)
 
-import reference  # noqa: E402  (after the sys.path fix)
-from orchestration.dbt import run_dbt_cli  # noqa: E402
+from orchestration.dbt import run_dbt_cli  # noqa: E402  (after the sys.path fix)
+from reference import codes  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 FIRST_YEAR, LAST_YEAR = 2015, 2025  # the project's years; a larger sample reaches further back
@@ -48,8 +48,8 @@ MODELS = (
     "+out_emissions__by_sector +out_energy__by_division"
 )
 # The contract's uses and products, from their seeds.
-USES = reference.codes("ref_energy_uses")
-PRODUCTS = reference.codes("ref_products")
+USES = codes("ref_energy_uses")
+PRODUCTS = codes("ref_products")
 
 
 def dbt(args: list[str], warehouse: Path, target: Path, first_year: int = FIRST_YEAR) -> float:
@@ -163,12 +163,14 @@ FLOOR = """
 create or replace table main.floor_division_sector as
 with consumption as (
     select cast(left(e.period, 4) as integer) as year, e.division_code, e.industry_code,
-        e.energy_name, e.use, cast(e.quantity as double) * u.to_canonical_multiplier as quantity,
+        e.energy_name, cast(e.quantity as double) * u.to_canonical_multiplier as quantity,
         try_cast(nullif(trim(e.reporting_units), '') as integer) as reporting_units,
-        v.energy_category, v.is_fossil, v.tce_per_unit
+        v.energy_category, v.is_fossil, v.tce_per_unit,
+        uses.is_combustion, uses.is_indirect, uses.is_final_consumption
     from raw.stats__energy_consumption as e
     join reference.ref_units as u on u.unit = e.unit
     join reference.ref_energy_varieties as v on v.energy_name = e.energy_name
+    join reference.ref_energy_uses as uses on uses.use = e.use
     where not e._is_superseded and e.report_type = 'annual' and length(e.period) = 4
 ),
 factors as (
@@ -176,13 +178,19 @@ factors as (
         ncv_gj_per_unit * carbon_content_tc_per_tj / 1000 * oxidation_rate * 44 / 12 as ef
     from reference.ref_energy_factors where factor_set = 'provincial_guidelines'
 ),
+grid_releases as (
+    select g.year, g.value_tco2_per_mwh, r.preference
+    from reference.ref_grid_factors as g
+    join reference.ref_grid_factor_types as t
+        on t.factor_type = g.factor_type and t.is_used_for_indirect
+    join reference.ref_grid_regions as r on r.region = g.region
+),
 grid as (
-    select y.year, (select value_tco2_per_mwh from reference.ref_grid_factors as g
-                    where g.factor_type = 'average'
-                      and g.year = coalesce(
-                          (select max(year) from reference.ref_grid_factors where year <= y.year),
-                          (select min(year) from reference.ref_grid_factors))
-                    order by case g.region when '山西' then 1 when '华北' then 2 else 3 end
+    select y.year, (select value_tco2_per_mwh from grid_releases as g
+                    where g.year = coalesce(
+                          (select max(year) from grid_releases where year <= y.year),
+                          (select min(year) from grid_releases))
+                    order by g.preference
                     limit 1) as grid_factor
     from (select distinct year from consumption) as y
 ),
@@ -193,10 +201,7 @@ process as (
     from raw.stats__industrial_output as o
     join reference.ref_units as u on u.unit = o.unit
     join reference.ref_process_factors as f on f.product_name = o.product_name
-    join (values ('粗钢', '31'), ('生铁', '31'), ('焦炭', '25'), ('水泥熟料', '30'), ('水泥', '30'),
-                 ('平板玻璃', '30'), ('石灰', '30'), ('电解铝', '32'), ('合成氨', '26'),
-                 ('电石', '26')) as p(product_name, industry_code)
-        on p.product_name = o.product_name
+    join reference.ref_products as p on p.product_name = o.product_name
     join reference.ref_industry_sectors as s on s.industry_code = p.industry_code
     where not o._is_superseded and o.report_type = 'annual'
     group by all
@@ -204,21 +209,21 @@ process as (
 county_industry as (
     -- The enterprises behind a county × industry are the most named on any of its rows.
     select c.year, c.division_code, c.industry_code,
-        sum(case when c.use in ('终端消费', '火力发电', '供热')
+        sum(case when c.is_combustion
             then cast(c.quantity * f.ef as decimal(38, 6)) end) as energy_tco2,
-        sum(case when c.use = '终端消费' and c.energy_category = 'electricity'
+        sum(case when c.is_indirect and c.energy_category = 'electricity'
             then cast(c.quantity as decimal(38, 6)) end) as electricity_mwh,
-        sum(case when c.use = '终端消费' and c.energy_category = 'heat'
+        sum(case when c.is_indirect and c.energy_category = 'heat'
             then cast(c.quantity as decimal(38, 6)) end) as heat_gj,
-        sum(case when c.use in ('终端消费', '原料用途') and c.is_fossil
+        sum(case when c.is_final_consumption and c.is_fossil
             then cast(c.quantity * c.tce_per_unit as decimal(38, 6)) end) as fossil_tce,
-        sum(case when c.use in ('终端消费', '原料用途') and c.energy_category = 'other'
+        sum(case when c.is_final_consumption and c.energy_category = 'other'
             then cast(c.quantity * c.tce_per_unit as decimal(38, 6)) end) as other_tce,
-        sum(case when c.use in ('终端消费', '原料用途') and c.energy_category = 'heat'
+        sum(case when c.is_final_consumption and c.energy_category = 'heat'
             then cast(c.quantity * c.tce_per_unit as decimal(38, 6)) end) as heat_tce,
-        sum(case when c.use in ('终端消费', '原料用途') and c.energy_category = 'electricity'
+        sum(case when c.is_final_consumption and c.energy_category = 'electricity'
             then cast(c.quantity as decimal(38, 6)) end) as final_electricity_mwh,
-        sum(case when c.use in ('终端消费', '火力发电', '供热') and c.is_fossil
+        sum(case when c.is_combustion and c.is_fossil
             then cast(c.quantity * c.tce_per_unit as decimal(38, 6)) end)
             as combustion_fossil_tce,
         max(c.reporting_units) as reporting_units
@@ -248,7 +253,7 @@ cells as (
         cast(coalesce(electricity_mwh, 0) * grid.grid_factor as decimal(38, 6))
             as electricity_indirect_tco2,
         cast(coalesce(heat_gj, 0) * (select value_tco2_per_gj from reference.ref_heat_factors
-                                     where factor_code = 'heat_default')
+                                     where is_default)
              as decimal(38, 6)) as heat_indirect_tco2,
         coalesce(fossil_tce, 0) as fossil_tce, coalesce(other_tce, 0) as other_tce,
         coalesce(heat_tce, 0) as heat_tce,
@@ -298,9 +303,10 @@ def pandas_accounting(frames: dict):
     )[["energy_name", "ef"]]
     energy = energy.merge(factors, on="energy_name", how="left")
     quantity = energy["quantity"] * energy["to_canonical_multiplier"]
-    combustion = energy["use"].isin(["终端消费", "火力发电", "供热"])
-    end_use = energy["use"] == "终端消费"
-    final = energy["use"].isin(["终端消费", "原料用途"])
+    uses = frames["uses"]
+    combustion = energy["use"].isin(uses.loc[uses["is_combustion"], "use"])
+    end_use = energy["use"].isin(uses.loc[uses["is_indirect"], "use"])
+    final = energy["use"].isin(uses.loc[uses["is_final_consumption"], "use"])
     category = energy["energy_category"]
     tce = (quantity * energy["tce_per_unit"]).round(6)
     energy = energy.assign(
@@ -325,9 +331,9 @@ def pandas_accounting(frames: dict):
     cells = cells.groupby(keys, as_index=False, observed=True)[[*amounts, "reporting_units"]].sum(
         min_count=1
     )
-    grid = frames["grid"]
-    grid = grid[grid["factor_type"] == "average"].astype({"year": "int64"})
-    grid["preference"] = grid["region"].map({"山西": 1, "华北": 2, "全国": 3})
+    grid = frames["grid"].merge(frames["grid_factor_types"], on="factor_type")
+    grid = grid[grid["is_used_for_indirect"]].astype({"year": "int64"})
+    grid = grid.merge(frames["grid_regions"], on="region")
     grid = grid.sort_values(["year", "preference"]).drop_duplicates("year")
     years = pd.DataFrame({"year": sorted(energy["year"].unique())})
     chosen = pd.merge_asof(years, grid[["year", "value_tco2_per_mwh"]], on="year")
@@ -335,9 +341,7 @@ def pandas_accounting(frames: dict):
         grid["value_tco2_per_mwh"].iloc[0]
     )
     heat_factors = frames["heat_factors"]
-    heat_factor = heat_factors.loc[
-        heat_factors["factor_code"] == "heat_default", "value_tco2_per_gj"
-    ].iloc[0]
+    heat_factor = heat_factors.loc[heat_factors["is_default"], "value_tco2_per_gj"].iloc[0]
     output = frames["output"]
     output = output[~output["_is_superseded"] & (output["report_type"] == "annual")]
     output = output.assign(year=output["period"].str[:4].astype(int)).merge(
@@ -375,10 +379,7 @@ def pandas_accounting(frames: dict):
 
 def load_reference(con) -> dict:
     product_sectors = con.sql(
-        """select p.product_name, s.sector_code from (values ('粗钢', '31'), ('生铁', '31'),
-               ('焦炭', '25'), ('水泥熟料', '30'), ('水泥', '30'), ('平板玻璃', '30'),
-               ('石灰', '30'), ('电解铝', '32'), ('合成氨', '26'), ('电石', '26'))
-               as p(product_name, industry_code)
+        """select p.product_name, s.sector_code from reference.ref_products as p
            join reference.ref_industry_sectors as s using (industry_code)"""
     ).df()
     return {
@@ -392,6 +393,14 @@ def load_reference(con) -> dict:
         ).df(),
         "factors": con.sql("select * from reference.ref_energy_factors").df(),
         "grid": con.sql("select * from reference.ref_grid_factors").df(),
+        "grid_factor_types": con.sql(
+            "select factor_type, is_used_for_indirect from reference.ref_grid_factor_types"
+        ).df(),
+        "grid_regions": con.sql("select region, preference from reference.ref_grid_regions").df(),
+        "uses": con.sql(
+            "select use, is_combustion, is_indirect, is_final_consumption "
+            "from reference.ref_energy_uses"
+        ).df(),
         "heat_factors": con.sql("select * from reference.ref_heat_factors").df(),
         "process_factors": con.sql(
             "select product_name, value_tco2_per_t from reference.ref_process_factors"

@@ -34,6 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 # `ingest` package: put the repository there instead.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(REPO)
+from reference import SEEDS_DIR  # noqa: E402  (after the sys.path fix)
+
 OUT = REPO / "bench" / "out"
 FEED = "power/meter_daily"
 
@@ -150,7 +152,7 @@ def run_size(millions: float, seed: int, days: int) -> dict:
         str(folder / "landing"),
         str(work / "ours.duckdb"),
         str(work),
-        str(REPO / "dbt_project" / "seeds"),
+        str(SEEDS_DIR),
     )
     shutil.rmtree(work)
     if ours["rows"] + ours["quarantined"] != floor["rows"]:

@@ -15,26 +15,8 @@ import polars as pl
 
 from sample import parameters as p
 from sample.output import process_tco2
+from sample.seeds import Vocabulary
 from sample.world import World
-
-# Canonical unit of each variety (as in ref_units.csv: t, m3, MWh, GJ, tce).
-GAS_VARIETIES = {"焦炉煤气", "高炉煤气", "转炉煤气", "其他煤气", "天然气"}
-
-
-def canonical_unit(energy_name: str) -> str:
-    if energy_name in GAS_VARIETIES:
-        return "m3"
-    return {"电力": "MWh", "热力": "GJ", "其他能源": "tce"}.get(energy_name, "t")
-
-
-# Quantity of one unit of the flow tables, in the canonical unit.
-AMOUNT_UNIT_TO_CANONICAL = {
-    "万吨": 1e4,  # t
-    "亿立方米": 1e8,  # m3
-    "亿千瓦时": 1e5,  # MWh
-    "万吉焦": 1e4,  # GJ
-    "万吨标准煤": 1e4,  # tce
-}
 
 # Delivered unit choices: canonical unit -> (default unit, [(alternative, probability,
 # condition on the canonical quantity)]).
@@ -79,16 +61,17 @@ REPORTING_UNITS_MEAN = {
 }  # fmt: skip
 
 
-def monthly_shape(industry: str, energy: str, use: str) -> str:
+def monthly_shape(industry: str, energy: str, use: str, vocabulary: Vocabulary) -> str:
     """Which monthly profile a flow follows (see parameters.MONTHLY_SHAPES)."""
     group = p.INDUSTRIES[industry][0]
-    if use == "供热" or energy == "热力":
+    use_shape = p.USE_SHAPES.get(use)
+    if use_shape == "heating" or energy == vocabulary.heat:
         return "heating"
     if industry.startswith("HH_"):
-        return "household_electricity" if energy == "电力" else "heating"
-    if group == "services" and energy in {"原煤", "天然气", "型煤", "液化石油气"}:
+        return "household_electricity" if energy == vocabulary.electricity else "heating"
+    if group == "services" and energy in p.SERVICES_HEATING_FUELS:
         return "heating"
-    if industry == "44" or use == "火力发电":
+    if industry == "44" or use_shape == "power":
         return "power"
     if industry == "30":
         return "cement"
@@ -98,12 +81,9 @@ def monthly_shape(industry: str, energy: str, use: str) -> str:
 
 
 def transformation_index(use: str, group: str, year: int) -> float:
-    if use == "炼焦":
-        coke = p.INDUSTRIAL_OUTPUT_10K_T["焦炭"]
-        return p.interpolate(coke, year) / p.interpolate(coke, p.BASE_YEAR)
-    if use == "洗选煤":
-        coal = p.RAW_COAL_PRODUCTION_10K_T
-        return p.interpolate(coal, year) / p.interpolate(coal, p.BASE_YEAR)
+    driver = p.TRANSFORMATION_DRIVERS.get(use)
+    if driver is not None:
+        return p.interpolate(driver, year) / p.interpolate(driver, p.BASE_YEAR)
     return p.interpolate(p.GROUP_TRENDS[group], year)
 
 
@@ -117,15 +97,21 @@ class EnergyModel:
     def base_flows(self) -> pl.DataFrame:
         """The 2019 flows in canonical units, with their group and combustion CO2 factor."""
         factors = self.world.factors
+        vocabulary = self.world.vocabulary
+        # Quantity of one unit of the flow tables in the canonical unit: ref_units, and the
+        # flow tables' own units.
+        to_canonical = self.world.unit_multipliers | p.FLOW_UNITS_OUTSIDE_THE_CONTRACT
         rows = []
         for industry, energy, use, amount, unit in p.BASE_FLOWS:
-            is_combustion = use in p.COMBUSTION_USES and energy not in {"电力", "热力", "其他能源"}
+            is_combustion = (
+                use in vocabulary.combustion_uses and energy in vocabulary.fossil_varieties
+            )
             if is_combustion and energy not in factors:
                 raise KeyError(f"the energy factor seed has no factor for {energy}")
             if unit == "MtCO2":
                 quantity = amount * 1e6 / factors[energy]
             else:
-                quantity = amount * AMOUNT_UNIT_TO_CANONICAL[unit]
+                quantity = amount * to_canonical[unit]
             rows.append(
                 {
                     "industry_code": industry,
@@ -135,7 +121,7 @@ class EnergyModel:
                     "base_quantity": quantity,
                     "is_combustion": is_combustion,
                     "co2_per_unit": factors[energy] if is_combustion else 0.0,
-                    "shape": monthly_shape(industry, energy, use),
+                    "shape": monthly_shape(industry, energy, use, vocabulary),
                 }
             )
         return pl.DataFrame(rows).with_row_index("flow")
@@ -148,15 +134,16 @@ class EnergyModel:
     def province_flows(self, year: int) -> pl.DataFrame:
         """Flows of ``year`` (canonical quantities) calibrated to the year's targets."""
         flows = self.base_flows
+        electricity, heat = self.world.vocabulary.electricity, self.world.vocabulary.heat
         index = []
         for row in flows.iter_rows(named=True):
             energy, use, group = row["energy_name"], row["use"], row["group"]
-            if energy == "电力":
+            if energy == electricity:
                 value = (
                     p.interpolate(p.ELECTRICITY_100M_KWH, year)
                     / p.ELECTRICITY_100M_KWH[p.BASE_YEAR]
                 )
-            elif energy == "热力":
+            elif energy == heat:
                 value = (1.0 + p.HEAT_INDEX_PER_YEAR) ** (year - p.BASE_YEAR)
             elif not row["is_combustion"]:
                 value = transformation_index(use, group, year)
@@ -166,12 +153,12 @@ class EnergyModel:
         flows = flows.with_columns((pl.col("base_quantity") * pl.Series(index)).alias("quantity"))
         co2 = (flows["quantity"] * flows["co2_per_unit"]).sum()
         combustion_scale = self.target_combustion_tco2(year) / co2
-        electricity = flows.filter(pl.col("energy_name") == "电力")["quantity"].sum()
-        electricity_scale = p.interpolate(p.ELECTRICITY_100M_KWH, year) * 1e5 / electricity
+        electricity_quantity = flows.filter(pl.col("energy_name") == electricity)["quantity"].sum()
+        electricity_scale = p.interpolate(p.ELECTRICITY_100M_KWH, year) * 1e5 / electricity_quantity
         return flows.with_columns(
             pl.when(pl.col("is_combustion"))
             .then(pl.col("quantity") * combustion_scale)
-            .when(pl.col("energy_name") == "电力")
+            .when(pl.col("energy_name") == electricity)
             .then(pl.col("quantity") * electricity_scale)
             .otherwise(pl.col("quantity"))
             .alias("quantity")
@@ -191,13 +178,14 @@ class EnergyModel:
         )
         co2_by_industry = dict(industry_co2.iter_rows())
         urban = world.profiles["urban"] / world.profiles["urban"].sum()
+        electricity, heat = world.vocabulary.electricity, world.vocabulary.heat
         units_by_industry = self._reporting_units()
         parts = []
         for row in flows.iter_rows(named=True):
             industry, energy, use = row["industry_code"], row["energy_name"], row["use"]
             rng = world.rng("cells", industry, energy, use)
             weight = world.industry_weights[industry].copy()
-            if use == "供热":
+            if p.USE_SHAPES.get(use) == "heating":  # heat plants sit in the towns
                 weight = 0.5 * weight + 0.5 * urban
             weight = weight * rng.lognormal(0.0, 0.25, n)
             share = (
@@ -205,9 +193,9 @@ class EnergyModel:
                 if co2_by_industry[industry] > 0
                 else 1.0
             )
-            if energy == "电力" or (not row["is_combustion"] and energy != "热力"):
+            if energy == electricity or (not row["is_combustion"] and energy != heat):
                 presence = 1.0
-            elif energy == "热力":
+            elif energy == heat:
                 presence = 0.9 if industry in {"HH_URBAN", "70", "83", "92"} else 0.5
             else:
                 presence = float(np.clip(0.35 + 2.0 * share, 0.35, 1.0))
@@ -215,7 +203,7 @@ class EnergyModel:
             if not present.any():
                 present = weight == weight.max()
             weight = np.where(present, weight, 0.0)
-            main_flow = energy == "电力" or share > 0.3 or not row["is_combustion"]
+            main_flow = energy == electricity or share > 0.3 or not row["is_combustion"]
             units = units_by_industry[industry]
             if units is None:
                 row_units = np.full(n, -1)
@@ -243,8 +231,12 @@ class EnergyModel:
         world = self.world
         codes = world.county_codes
         entities = world.ets_entities
-        plants = world.plants.filter(pl.col("fuel_type").is_in(["煤电", "燃气", "煤层气"]))
+        vocabulary = world.vocabulary
+        thermal = sorted(vocabulary.thermal_fuel_types)
+        plants = world.plants.filter(pl.col("fuel_type").is_in(thermal))
         plant_count = dict(plants.group_by("division_code").len().iter_rows())
+        # Carbon-market sectors whose entities make a product, by industry (ref_ets_sectors).
+        product_sectors = {s.industry_code: s.ets_sector for s in vocabulary.product_sectors}
         result: dict[str, np.ndarray | None] = {}
         for industry, weight in world.industry_weights.items():
             if industry.startswith("HH_"):
@@ -252,18 +244,18 @@ class EnergyModel:
                 continue
             rng = world.rng("reporting-units", industry)
             n = len(codes)
-            if industry == "44":
+            if industry == vocabulary.power_sector.industry_code:
                 base = np.array([plant_count.get(code, 0) for code in codes])
                 units = base + rng.poisson(1.2, n)
-            elif industry in {"31", "30", "32"}:
-                sector = {"31": "steel", "30": "cement", "32": "aluminium"}[industry]
+            elif industry in product_sectors and product_sectors[industry] in p.ETS_UNCOVERED_UNITS:
+                sector = product_sectors[industry]
                 counts = dict(
                     entities.filter(pl.col("ets_sector") == sector)
                     .group_by("division_code")
                     .len()
                     .iter_rows()
                 )
-                extra = {"31": 0.3, "30": 2.0, "32": 0.5}[industry]
+                extra = p.ETS_UNCOVERED_UNITS[sector]
                 units = np.array([counts.get(code, 0) for code in codes]) + rng.poisson(extra, n)
             else:
                 mean = REPORTING_UNITS_MEAN.get(industry, 3)
@@ -294,14 +286,18 @@ class EnergyModel:
 
 
 def format_quantities(
-    frame: pl.DataFrame, rng: np.random.Generator, unit_multipliers: dict[str, float]
+    frame: pl.DataFrame,
+    rng: np.random.Generator,
+    unit_multipliers: dict[str, float],
+    canonical_units: dict[str, str],
 ) -> pl.DataFrame:
     """Pick a delivered unit per row, convert and format ``quantity`` as decimal text.
 
     Expects ``quantity`` in canonical units and ``energy_name``; drops rows that round to 0.
+    ``canonical_units`` is each variety's canonical unit (ref_energy_varieties).
     """
     names = frame["energy_name"].unique().to_list()
-    canonical = frame["energy_name"].replace_strict({n: canonical_unit(n) for n in names})
+    canonical = frame["energy_name"].replace_strict({n: canonical_units[n] for n in names})
     quantity = frame["quantity"].to_numpy()
     draw = rng.random(frame.height)
     units = np.empty(frame.height, dtype=object)

@@ -55,7 +55,8 @@ def entity_deliveries(world: World) -> list[tuple[dt.date, pl.DataFrame]]:
     if world.last_year < ETS_START:
         return []
     rng = world.rng("entity-updates")
-    power = entities.filter(pl.col("ets_sector") == "power")
+    power_sector = world.vocabulary.power_sector.ets_sector
+    power = entities.filter(pl.col("ets_sector") == power_sector)
     first = power.filter(pl.col("first_year") == ETS_START)
     deliveries = [(dt.date(ETS_START, 3, 31), first)]
     current = {row["entity_id"]: row for row in first.iter_rows(named=True)}
@@ -64,7 +65,7 @@ def entity_deliveries(world: World) -> list[tuple[dt.date, pl.DataFrame]]:
         new = power.filter(pl.col("first_year") == year)
         changes += list(new.iter_rows(named=True))
         if year == EXPANSION_LISTED:
-            expansion = entities.filter(pl.col("ets_sector") != "power")
+            expansion = entities.filter(pl.col("ets_sector") != power_sector)
             changes += list(expansion.iter_rows(named=True))
         known = sorted(current)
         if year % 2 == 1 and known:  # a few renamed entities
@@ -124,17 +125,19 @@ def compliance_frame(
     covered = entities.filter(pl.col("first_year") <= year).sort("entity_id")
     annual = model.annual(year).select("plant_id", "generation_mwh", "tco2")
     covered = covered.join(annual, on="plant_id", how="left")
+    power = world.vocabulary.power_sector.ets_sector
+    output_units = {s.ets_sector: s.output_unit for s in world.vocabulary.ets_sectors}
     rows = []
     for entity in covered.iter_rows(named=True):
-        if entity["ets_sector"] == "power":
-            output, unit = entity["generation_mwh"] or 0.0, "兆瓦时"
+        unit = output_units[entity["ets_sector"]]
+        if entity["ets_sector"] == power:
+            output = entity["generation_mwh"] or 0.0
             verified = (entity["tco2"] or 0.0) * rng.lognormal(0.0, 0.02)
             allocation_ratio = rng.normal(0.985, 0.025)
         else:
             product = entity["product"]
             index = world.county_codes.index(entity["division_code"])
             output = county_output_t(world, product, year)[index] * entity["output_share"]
-            unit = "吨"
             verified = output * rng.uniform(*INTENSITY_TCO2_PER_T[product])
             allocation_ratio = rng.normal(0.99, 0.02)
         if verified <= 0:

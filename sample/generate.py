@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sample.energy import EnergyModel
 from sample.ets import write_compliance, write_entities
 from sample.grid import write_grid_factors
+from sample.output import sample_products
 from sample.power import (
     PowerModel,
     build_accounts,
+    customer_types,
     daily_window,
     default_daily_days,
     write_accounts,
@@ -27,7 +30,7 @@ from sample.statistics import (
     write_industrial_output,
     write_population,
 )
-from sample.world import World
+from sample.world import ETS_PLANTS, World
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,27 @@ class SampleSummary:
     @property
     def total_rows(self) -> int:
         return sum(self.rows_per_feed.values())
+
+
+def uncalibrated_codes(world: World) -> dict[str, tuple[str, ...]]:
+    """Codes of the seeds the sample world has no calibration for, so it delivers none of
+    them: products without a magnitude, customer types without a meter profile, carbon-market
+    sectors without plants (each seed name -> its codes, in the seed's order)."""
+    vocabulary = world.vocabulary
+    made = set(sample_products(world))
+    profiled = set(customer_types(world))
+    missing = {
+        "ref_products": tuple(code for code in vocabulary.products if code not in made),
+        "ref_customer_types": tuple(
+            code for code in vocabulary.customer_types if code not in profiled
+        ),
+        "ref_ets_sectors": tuple(
+            sector.ets_sector
+            for sector in vocabulary.product_sectors
+            if sector.ets_sector not in ETS_PLANTS
+        ),
+    }
+    return {seed: found for seed, found in missing.items() if found}
 
 
 def generate_landing_zone(
@@ -96,8 +120,10 @@ def generate_landing_zone(
 
     The same arguments give byte-identical files (CSV, XLSX and Parquet alike); another
     ``seed`` gives another world. ``seeds_dir`` defaults to the project's dbt seeds
-    (divisions, units, energy, process and grid factors). ``progress`` shows a progress bar
-    while the meter feed is written.
+    (divisions, units, energy, process and grid factors, and the code lists of the contract).
+    A code of a seed the sample has no calibration for (``uncalibrated_codes``) is not
+    generated, with a warning naming it. ``progress`` shows a progress bar while the meter
+    feed is written.
     """
     if scale < 1:
         raise ValueError(f"scale must be at least 1, got {scale}")
@@ -106,6 +132,12 @@ def generate_landing_zone(
     started = time.perf_counter()
     out_dir = Path(out_dir)
     world = World(seed, first_year, last_year, Path(seeds_dir or DEFAULT_SEEDS_DIR))
+    for seed_name, found in uncalibrated_codes(world).items():
+        warnings.warn(
+            f"sample world: no calibration for {', '.join(found)} of {seed_name}; "
+            "none of its rows are generated (sample/parameters.py)",
+            stacklevel=2,
+        )
     recorder = Recorder(out_dir)
     energy = EnergyModel(world)
     write_energy_consumption(world, energy, recorder)

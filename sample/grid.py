@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from reference import read_seed
 from sample.recorder import Recorder
 from sample.world import World
 from sample.writers import write_csv
@@ -18,8 +19,7 @@ GRID_COLUMNS = ["year", "region", "factor_type", "value_tco2_per_mwh", "source",
 
 def write_grid_factors(world: World, recorder: Recorder) -> None:
     feed = "factors/grid"
-    path = world.seeds_dir / "ref_grid_factors.csv"
-    releases = pl.read_csv(path, infer_schema=False).select(GRID_COLUMNS)
+    releases = read_seed("ref_grid_factors", world.seeds_dir).select(GRID_COLUMNS)
     world_end = f"{world.last_year}-12-31"
     for year in world.years:
         frame = releases.filter(

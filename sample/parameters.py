@@ -1,7 +1,9 @@
 """The constants of the sample world: magnitudes, trends and shapes, each with its source.
 
 These describe a synthetic Shanxi for testing and demonstration, calibrated to public
-figures; they are not business rules of the warehouse (those live in the dbt seeds).
+figures; they are not business rules of the warehouse (those live in the dbt seeds, which
+the sample reads for its code lists and factors: ``sample.seeds``). Tables here are keyed by
+the seeds' codes; a code of a seed without calibration here is simply not generated.
 Values marked *synthetic* are plausible continuations, not published statistics.
 """
 
@@ -52,9 +54,9 @@ PROCESS_MT: dict[int, float] = {
     2024: 11.29,
     2025: 11.00,
 }
-# Process CO2 per tonne of clinker (IPCC 2006 GL vol.3 ch.2: 0.52 x 1.02 CKD correction,
-# as in China's provincial inventory guidelines 0.538). Used to size clinker output.
-CLINKER_PROCESS_TCO2_PER_T = 0.538
+# The product whose output is sized from PROCESS_MT: clinker output = the process CO2 /
+# clinker's factor in ref_process_factors, so the sample's process CO2 equals CEADs cement.
+CLINKER_PRODUCT = "水泥熟料"
 
 # Full-society electricity consumption, 亿kWh (Shanxi statistical communiqués, rounded;
 # 2024-2025 synthetic).
@@ -231,7 +233,6 @@ def interpolate(table: dict[int, float], year: int) -> float:
 # --- Sectoral structure of energy use (base year 2019) ---------------------------------
 
 BASE_YEAR = 2019
-COMBUSTION_USES = ("终端消费", "火力发电", "供热")
 
 # Trend groups: index relative to 2019 of each group's combustion (CEADs sector totals for
 # 2015-2019; synthetic afterwards). A global factor per year then matches the total.
@@ -265,6 +266,9 @@ GROUP_TRENDS: dict[str, dict[int, float]] = {
     "construction": {2010: 0.9, 2015: 1.03, 2016: 1.02, 2017: 1.01, 2018: 1.0, 2019: 1.0,
                      2020: 0.98, 2021: 1.0, 2022: 0.98, 2023: 0.99, 2024: 0.98, 2025: 0.97},
 }  # fmt: skip
+# Reporting enterprises of a county's carbon-market industry beyond its covered entities
+# (mean of a Poisson draw), by carbon-market sector (ref_ets_sectors).
+ETS_UNCOVERED_UNITS: dict[str, float] = {"steel": 0.3, "cement": 2.0, "aluminium": 0.5}
 # Heat (热力) delivered, index relative to 2019 (synthetic: +2 %/yr).
 HEAT_INDEX_PER_YEAR = 0.02
 
@@ -548,11 +552,18 @@ BASE_FLOWS: list[tuple[str, str, str, float, str]] = [
     ("HH_RURAL", "其他能源", "终端消费", 50.0, "万吨标准煤"),
 ]
 
-# Drivers of the non-combustion (transformation and feedstock) flows.
-TRANSFORMATION_DRIVERS: dict[str, str] = {
-    "炼焦": "焦炭",  # coking coal follows coke output
-    "洗选煤": "raw_coal",  # washing follows raw coal production
+# Drivers of the transformation flows: coking coal follows coke output, washing follows
+# raw coal production; the other non-combustion flows follow their group's trend.
+TRANSFORMATION_DRIVERS: dict[str, dict[int, float]] = {
+    "炼焦": INDUSTRIAL_OUTPUT_10K_T["焦炭"],
+    "洗选煤": RAW_COAL_PRODUCTION_10K_T,
 }
+# Which monthly profile (MONTHLY_SHAPES) a flow follows, by use, and the fuels services burn
+# for space heating.
+USE_SHAPES: dict[str, str] = {"供热": "heating", "火力发电": "power"}
+SERVICES_HEATING_FUELS = frozenset({"原煤", "天然气", "型煤", "液化石油气"})
+# Units of the flow tables (BASE_FLOWS) that are not units of the contract: 万吉焦 = 10^4 GJ.
+FLOW_UNITS_OUTSIDE_THE_CONTRACT: dict[str, float] = {"万吉焦": 1e4}
 
 # --- Monthly shapes (quick reports, meter and generation profiles) ----------------------
 

@@ -24,7 +24,10 @@ from sample.world import World
 from sample.writers import write_csv, write_parquet
 
 METER_ACCOUNTS_PER_SCALE = 1500
-CUSTOMER_TYPES = ("大工业", "一般工商业", "居民", "农业")
+# Customer types (ref_customer_types) of the households' aggregated accounts and of the
+# carbon-market plants' accounts.
+HOUSEHOLD_CUSTOMER_TYPE = "居民"
+CARBON_MARKET_CUSTOMER_TYPE = "大工业"
 # Typical annual consumption of one account (kWh) and its spread (lognormal sigma).
 ACCOUNT_SIZE_KWH = {"大工业": (8.0e6, 1.2), "一般工商业": (6.0e4, 1.3), "农业": (4.0e4, 1.0)}
 # Electricity intensity of the carbon-market plants' products, kWh per tonne.
@@ -49,12 +52,18 @@ FUEL_SEASON = {
     "光伏": (0.7, 0.85, 1.0, 1.15, 1.2, 1.2, 1.15, 1.1, 1.0, 0.9, 0.75, 0.65),
     "水电": (0.6, 0.6, 0.8, 0.9, 1.0, 1.2, 1.5, 1.6, 1.3, 1.0, 0.8, 0.7),
 }
+# Fuel types whose output follows the weather day by day (the others run steadily).
+WEATHER_DRIVEN_FUEL_TYPES = ("风电", "光伏")
 # Full-load hours per year of the plants that are not the residual (coal takes the rest).
 FULL_LOAD_HOURS = {"风电": 1900.0, "光伏": 1250.0, "水电": 1800.0, "燃气": 3000.0,
                    "煤层气": 4500.0, "生物质": 5500.0}  # fmt: skip
 # Tonnes CO2 per MWh of gas-fired plants (coal plants: from their coal use and the seed).
 GAS_TCO2_PER_MWH = {"燃气": 0.38, "煤层气": 0.45}
 EXPORT_SHARE_OF_EXPORT_PLANTS = 0.85
+# The fuel the coal-fired plants burn (a variety of ref_energy_factors), and the heat of one
+# tonne of standard coal (GB/T 2589-2020: 1 kgce = 29 307.6 kJ).
+COAL_PLANT_FUEL = "原煤"
+GJ_PER_TCE = 29.3076
 # Accounts appear in the registry this many days before they are energised.
 PRE_REGISTRATION_DAYS = 31
 GENERATION_COLUMNS = [
@@ -90,6 +99,11 @@ def default_daily_days(scale: int) -> int:
     return 31 * scale
 
 
+def customer_types(world: World) -> tuple[str, ...]:
+    """The customer types of ref_customer_types the sample has meter profiles for, in order."""
+    return tuple(t for t in world.vocabulary.customer_types if t in WEEKDAY_FACTORS)
+
+
 class PowerModel:
     """Annual generation per plant, calibrated to the province's generation and exports."""
 
@@ -97,9 +111,10 @@ class PowerModel:
         self.world = world
 
     def coal_tco2_per_tce(self) -> float:
-        """CO2 of one tonne of standard coal burnt as raw coal (seed factor / its NCV)."""
-        ncv_gj_per_t = 20.908  # raw coal, GB/T 2589 (same as ref_energy_factors.csv)
-        return self.world.factors["原煤"] / ncv_gj_per_t * 29.3076
+        """CO2 of one tonne of standard coal burnt as raw coal: the seed's factor / its NCV,
+        times the GJ of a tonne of standard coal (29.3076 GJ, GB/T 2589-2020)."""
+        fuel = COAL_PLANT_FUEL
+        return self.world.factors[fuel] / self.world.ncv_gj_per_unit[fuel] * GJ_PER_TCE
 
     @cached_property
     def plants(self) -> pl.DataFrame:
@@ -132,7 +147,7 @@ class PowerModel:
         plants = plants.with_columns(
             (pl.col("capacity_mw") * fixed_hours * pl.col("fraction")).alias("generation_mwh")
         )
-        coal = pl.col("fuel_type") == "煤电"
+        coal = pl.col("fuel_type").is_in(sorted(self.world.vocabulary.coal_fired_fuel_types))
         others = plants.filter(~coal)["generation_mwh"].sum()
         coal_weight = plants.filter(coal).select(
             (pl.col("capacity_mw") * pl.col("fraction") * pl.col("plant_factor")).sum()
@@ -192,12 +207,13 @@ def write_generation_daily(
         rng = world.rng("generation-day", day.isoformat())
         n = plants.height
         fuel = plants["fuel_type"].to_numpy()
+        coal = np.isin(fuel, sorted(world.vocabulary.coal_fired_fuel_types))
         month = day.month - 1
         season = np.ones(n)
         for name, shape in FUEL_SEASON.items():
             season[fuel == name] = shape[month] / np.mean(shape)
         power_shape = p.MONTHLY_SHAPES["power"]
-        season[fuel == "煤电"] = power_shape[month] * 12.0
+        season[coal] = power_shape[month] * 12.0
         weather = np.ones(n)
         weather[fuel == "风电"] = rng.gamma(2.0, 0.5) * rng.lognormal(
             0.0, 0.3, (fuel == "风电").sum()
@@ -205,10 +221,10 @@ def write_generation_daily(
         weather[fuel == "光伏"] = (
             rng.beta(5.0, 2.0) / (5.0 / 7.0) * rng.lognormal(0.0, 0.1, (fuel == "光伏").sum())
         )
-        steady = ~np.isin(fuel, ["风电", "光伏"])
+        steady = ~np.isin(fuel, WEATHER_DRIVEN_FUEL_TYPES)
         weather[steady] = rng.lognormal(0.0, 0.05, steady.sum())
         outage = rng.random(n) < 0.03
-        weather[outage & (fuel == "煤电")] *= 0.5
+        weather[outage & coal] *= 0.5
         # Annual generation over the days the plant runs in the year.
         fraction = np.maximum(
             np.where(
@@ -221,7 +237,6 @@ def write_generation_daily(
         daily = plants["generation_mwh"].to_numpy() / (365.0 * fraction) * season * weather
         capacity = plants["capacity_mw"].to_numpy()
         generation = np.minimum(daily, capacity * 24.0)
-        coal = fuel == "煤电"
         gce = np.nan_to_num(plants["supply_gce_per_kwh"].to_numpy().astype(float))
         coal_tce = generation * gce / 1000.0 * rng.lognormal(0.0, 0.01, n)
         exported = generation * plants["export_share"].to_numpy()
@@ -253,6 +268,7 @@ class AccountRegistry:
     """Every account of the sample with what the meter feed needs, as aligned arrays."""
 
     frame: pl.DataFrame  # ACCOUNT_COLUMNS (dates as pl.Date) + annual_kwh
+    customer_types: tuple[str, ...]  # the types of the meter profiles, in their index order
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -261,7 +277,7 @@ class AccountRegistry:
         return {
             "annual_kwh": self.frame["annual_kwh"].to_numpy(),
             "type": self.frame["customer_type"]
-            .replace_strict({t: i for i, t in enumerate(CUSTOMER_TYPES)}, return_dtype=pl.Int8)
+            .replace_strict({t: i for i, t in enumerate(self.customer_types)}, return_dtype=pl.Int8)
             .to_numpy(),
             "opened": self.frame["opened_on"].cast(pl.Int32).to_numpy(),
             "closed": self.frame["closed_on"].cast(pl.Int32).fill_null(far).to_numpy(),
@@ -298,7 +314,7 @@ def build_accounts(
         energy.flow_attributes().select("flow", "industry_code", "energy_name"), on="flow"
     )
     electricity = (
-        table.filter(pl.col("energy_name") == "电力")
+        table.filter(pl.col("energy_name") == world.vocabulary.electricity)
         .group_by("division_code", "industry_code")
         .agg((pl.col("quantity").sum() * 1000.0).alias("kwh"))  # MWh -> kWh
         .sort("division_code", "industry_code")
@@ -322,7 +338,7 @@ def build_accounts(
                 "account_id": f"{county}{suffix}",
                 "division_code": county,
                 "industry_code": industry,
-                "customer_type": "居民",
+                "customer_type": HOUSEHOLD_CUSTOMER_TYPE,
                 "entity_id": None,
                 "opened_on": dt.date(2010, 1, 1),
                 "closed_on": None,
@@ -332,9 +348,10 @@ def build_accounts(
     # Carbon-market plants: steel, cement and aluminium, and the standby supply of some
     # power plants, linked by their unified social credit code.
     entities = world.ets_entities
+    power = world.vocabulary.power_sector.ets_sector
     linked = world.rng("accounts-ets")  # the same at every scale
     for entity in entities.iter_rows(named=True):
-        if entity["ets_sector"] == "power":
+        if entity["ets_sector"] == power:
             if linked.random() > 0.2:
                 continue
             kwh = entity["capacity_mw"] * linked.uniform(3000.0, 8000.0)
@@ -349,7 +366,7 @@ def build_accounts(
                 "account_id": next_id(entity["division_code"]),
                 "division_code": entity["division_code"],
                 "industry_code": entity["industry_code"],
-                "customer_type": "大工业",
+                "customer_type": CARBON_MARKET_CUSTOMER_TYPE,
                 "entity_id": entity["entity_id"],
                 "opened_on": opened,
                 "closed_on": None,
@@ -414,7 +431,7 @@ def build_accounts(
             "annual_kwh": pl.Float64,
         },
     ).sort("account_id")
-    return AccountRegistry(frame)
+    return AccountRegistry(frame, customer_types(world))
 
 
 def registry_dates(window: list[dt.date]) -> list[dt.date]:
@@ -462,9 +479,10 @@ def write_meter_daily(
     ids = registry.account_ids
     account_type = arrays["type"]
     base = arrays["annual_kwh"] / 365.0
-    weekday = np.array([WEEKDAY_FACTORS[t] for t in CUSTOMER_TYPES])
-    noise_sigma = np.array([DAILY_NOISE[t] for t in CUSTOMER_TYPES])
-    season = np.array([np.array(p.MONTHLY_SHAPES[SEASONAL_SHAPE[t]]) * 12 for t in CUSTOMER_TYPES])
+    types = registry.customer_types
+    weekday = np.array([WEEKDAY_FACTORS[t] for t in types])
+    noise_sigma = np.array([DAILY_NOISE[t] for t in types])
+    season = np.array([np.array(p.MONTHLY_SHAPES[SEASONAL_SHAPE[t]]) * 12 for t in types])
     epoch = dt.date(1970, 1, 1)
     for day in tqdm(days, desc="meter_daily", unit="day", disable=not progress):
         ordinal = (day - epoch).days

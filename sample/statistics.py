@@ -12,7 +12,7 @@ import polars as pl
 
 from sample import parameters as p
 from sample.energy import ENERGY_COLUMNS, EnergyModel, format_quantities
-from sample.output import PRODUCTS, county_output_t
+from sample.output import county_output_t, sample_products
 from sample.recorder import Recorder
 from sample.world import World
 from sample.writers import write_csv, write_xlsx
@@ -35,8 +35,12 @@ def energy_rows(
     model: EnergyModel, table: pl.DataFrame, period: str, report_type: str, seed_key: str
 ) -> pl.DataFrame:
     frame = table.join(model.flow_attributes(), on="flow", how="left")
+    world = model.world
     frame = format_quantities(
-        frame, model.world.rng("energy-units", seed_key), model.world.unit_multipliers
+        frame,
+        world.rng("energy-units", seed_key),
+        world.unit_multipliers,
+        world.vocabulary.canonical_units,
     )
     return (
         frame.with_columns(
@@ -110,7 +114,8 @@ def supply_lines(world: World, year: int) -> list[tuple[str, str, float, dict[st
     exported = p.interpolate(p.EXPORTED_100M_KWH, year)
     non_fossil_share = min(0.25, 0.06 + 0.017 * max(0, year - 2015))
     plants = world.plants
-    renewables = plants.filter(pl.col("fuel_type").is_in(["风电", "光伏", "水电"]))
+    primary = sorted(world.vocabulary.primary_electricity_fuel_types)
+    renewables = plants.filter(pl.col("fuel_type").is_in(primary))
     renewable_by_county = dict(
         renewables.group_by("division_code").agg(pl.col("capacity_mw").sum()).iter_rows()
     )
@@ -330,16 +335,17 @@ def output_month_frame(
     """County rows of one month; ``annual`` holds each product's county output (t)."""
     rng = world.rng("industrial-output", year, month, report_type)
     codes = np.array(world.county_codes)
+    tonnes_per_case = world.unit_multipliers["重量箱"]  # ref_units: 1 重量箱 = 50 kg
     parts = []
-    for product in PRODUCTS:
+    for product in sample_products(world):
         shape = p.MONTHLY_SHAPES[OUTPUT_SHAPE.get(product, "industry")]
         county = annual[product]
         present = county > 0
         value = county[present] * shape[month - 1] * rng.lognormal(0.0, 0.03, present.sum())
         if report_type == "quick":
             value *= 1.0 - 0.02
-        if product == "平板玻璃":
-            cases = value / 0.05
+        if product in world.vocabulary.weight_case_products:
+            cases = value / tonnes_per_case
             in_10k = rng.random(value.size) < 0.5
             text = np.where(in_10k, np.char.mod("%.2f", cases / 1e4), np.char.mod("%.0f", cases))
             unit = np.where(in_10k, "万重量箱", "重量箱")
@@ -371,7 +377,8 @@ def write_industrial_output(world: World, recorder: Recorder) -> None:
     """Monthly county output per product; GB18030 with CRLF."""
     feed = "stats/industrial_output"
     for year in world.years:
-        annual = {product: county_output_t(world, product, year) for product in PRODUCTS}
+        products = sample_products(world)
+        annual = {product: county_output_t(world, product, year) for product in products}
         report_types = []
         if year in annual_years(world):
             report_types.append("annual")

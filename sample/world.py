@@ -20,10 +20,13 @@ from ingest.uscc import USCC_ALPHABET, make_uscc
 from sample import parameters as p
 from sample.seeds import (
     Divisions,
+    Vocabulary,
     load_divisions,
     load_emission_factors,
+    load_energy_factor_components,
     load_process_factors,
     load_unit_multipliers,
+    load_vocabulary,
 )
 
 
@@ -149,6 +152,26 @@ COAL_UNIT_CONFIGURATIONS = [  # (units, unit MW, number of plants, gce/kWh suppl
     (2, 300.0, 16, 318.0),
     (2, 150.0, 18, 345.0),
 ]
+# The carbon-market plants of each sector that makes a product (ref_ets_sectors): the counties
+# they stand in, their legal suffix and how many a county has (lowest, highest).
+ETS_PLANTS: dict[str, tuple[dict[tuple[str, str], float], str, tuple[int, int]]] = {
+    "steel": (STEEL_COUNTIES, "钢铁有限公司", (1, 2)),
+    "cement": (CEMENT_COUNTIES, "水泥有限公司", (1, 3)),
+    "aluminium": (ALUMINIUM_SMELTER_COUNTIES, "铝业有限公司", (1, 2)),
+}
+# Fuel types of the plants on the UHV export corridors (some of them sell most of their output
+# out of the province).
+EXPORT_CORRIDOR_FUEL_TYPES = ("煤电", "风电", "光伏")
+# The fuel types the sample's fleet is built of (names of their sites by fuel type).
+PLANT_SUFFIXES = {
+    "燃气": "燃气热电厂",
+    "煤层气": "煤层气发电站",
+    "水电": "水电站",
+    "风电": "风电场",
+    "光伏": "光伏电站",
+    "生物质": "生物质发电厂",
+}
+COAL_PLANT_SUFFIXES = ("发电厂", "热电厂")  # below / from 310 gce/kWh: combined heat and power
 OWNERS = [
     "大唐", "华能", "华电", "国能", "晋能", "京能", "漳泽", "格盟", "同煤", "潞安", "阳煤", "兆光",
 ]  # fmt: skip
@@ -192,8 +215,10 @@ class World:
     seeds_dir: Path
     divisions: Divisions = field(init=False)
     factors: dict[str, float] = field(init=False)  # tCO2 per canonical unit of each fuel
+    ncv_gj_per_unit: dict[str, float] = field(init=False)  # net calorific value of each fuel
     process_factors: dict[str, float] = field(init=False)  # tCO2 per tonne of product
     unit_multipliers: dict[str, float] = field(init=False)
+    vocabulary: Vocabulary = field(init=False)  # the contract's code lists (the seeds)
 
     def __post_init__(self) -> None:
         if self.first_year < min(p.PROVINCE_SCOPE1_MT) or self.first_year > self.last_year:
@@ -204,7 +229,9 @@ class World:
         self.divisions = load_divisions(self.seeds_dir)
         self.unit_multipliers = load_unit_multipliers(self.seeds_dir)
         self.factors = load_emission_factors(self.seeds_dir)
+        self.ncv_gj_per_unit = load_energy_factor_components(self.seeds_dir)["ncv_gj_per_unit"]
         self.process_factors = load_process_factors(self.seeds_dir)
+        self.vocabulary = load_vocabulary(self.seeds_dir)
 
     def rng(self, *keys: object) -> np.random.Generator:
         return rng_for(self.seed, *keys)
@@ -367,17 +394,17 @@ class World:
         used_names: set[str] = set()
         ordinals = ["", *(f"第{chinese_numeral(k)}" for k in range(2, 100))]
 
+        (coal,) = self.vocabulary.coal_fired_fuel_types
+        unknown = ({coal} | set(PLANT_SUFFIXES)) - set(self.vocabulary.fuel_types)
+        if unknown:
+            raise ValueError(f"sample fleet: fuel types {sorted(unknown)} not in ref_fuel_types")
+
         def add(fuel, county, capacity, year, gce=None, name=None, units=1):
             place = names[county]
-            suffix = {
-                "煤电": "发电厂" if gce is None or gce < 310 else "热电厂",
-                "燃气": "燃气热电厂",
-                "煤层气": "煤层气发电站",
-                "水电": "水电站",
-                "风电": "风电场",
-                "光伏": "光伏电站",
-                "生物质": "生物质发电厂",
-            }[fuel]
+            if fuel == coal:
+                suffix = COAL_PLANT_SUFFIXES[0 if gce is None or gce < 310 else 1]
+            else:
+                suffix = PLANT_SUFFIXES[fuel]
             if name is None:
                 name = next(
                     f"{place}{ordinal}{suffix}"
@@ -409,7 +436,7 @@ class World:
                     year = int(rng.integers(2004, 2015))
                 else:
                     year = int(rng.integers(1995, 2016))
-                add("煤电", county, units * unit_mw, year, gce + rng.normal(0, 4), units=units)
+                add(coal, county, units * unit_mw, year, gce + rng.normal(0, 4), units=units)
         for city, county, capacity in GAS_PLANTS:
             add("燃气", self.divisions.county_code(city, county), capacity, 2016, units=2)
         cbm = self._named(COALBED_METHANE_COUNTIES)
@@ -445,12 +472,13 @@ class World:
         )
         # Plants on the UHV export corridors sell most of their output out of the province.
         export_oriented = rng.random(frame.height) < np.where(
-            frame["fuel_type"].is_in(["煤电", "风电", "光伏"]).to_numpy(), 0.3, 0.0
+            frame["fuel_type"].is_in(EXPORT_CORRIDOR_FUEL_TYPES).to_numpy(), 0.3, 0.0
         )
         return frame.with_columns(pl.Series("export_oriented", export_oriented)).drop("sequence")
 
     def thermal_capacity_by_county(self) -> np.ndarray:
-        thermal = self.plants.filter(pl.col("fuel_type").is_in(["煤电", "燃气", "煤层气"]))
+        thermal_types = sorted(self.vocabulary.thermal_fuel_types)
+        thermal = self.plants.filter(pl.col("fuel_type").is_in(thermal_types))
         by_county = dict(
             thermal.group_by("division_code").agg(pl.col("capacity_mw").sum()).iter_rows()
         )
@@ -484,7 +512,9 @@ class World:
                     return code
 
         names = self.place_names
-        thermal = self.plants.filter(pl.col("fuel_type").is_in(["煤电", "燃气", "煤层气"]))
+        power = self.vocabulary.power_sector
+        thermal_types = sorted(self.vocabulary.thermal_fuel_types)
+        thermal = self.plants.filter(pl.col("fuel_type").is_in(thermal_types))
         legal_suffix = {
             "发电厂": "发电有限责任公司",
             "热电厂": "热电有限公司",
@@ -500,8 +530,8 @@ class World:
                     "entity_name": f"山西{plant['owner']}{site[: -len(suffix)]}"
                     f"{legal_suffix[suffix]}",
                     "division_code": plant["division_code"],
-                    "industry_code": "44",
-                    "ets_sector": "power",
+                    "industry_code": power.industry_code,
+                    "ets_sector": power.ets_sector,
                     "first_year": max(2021, plant["commissioned_year"] + 1),
                     "plant_id": plant["plant_id"],
                     "capacity_mw": plant["capacity_mw"],
@@ -509,11 +539,12 @@ class World:
                     "output_share": None,
                 }
             )
-        for sector, industry, product, named, suffix, per_county in (
-            ("steel", "31", "粗钢", STEEL_COUNTIES, "钢铁有限公司", (1, 2)),
-            ("cement", "30", "水泥熟料", CEMENT_COUNTIES, "水泥有限公司", (1, 3)),
-            ("aluminium", "32", "电解铝", ALUMINIUM_SMELTER_COUNTIES, "铝业有限公司", (1, 2)),
-        ):
+        for ets_sector in self.vocabulary.product_sectors:
+            if ets_sector.ets_sector not in ETS_PLANTS:
+                continue  # no plants calibrated for the sector (World.uncalibrated)
+            sector, industry = ets_sector.ets_sector, ets_sector.industry_code
+            product = ets_sector.product_name
+            named, suffix, per_county = ETS_PLANTS[sector]
             for city, county_name in named:
                 county = self.divisions.county_code(city, county_name)
                 count = int(rng.integers(per_county[0], per_county[1] + 1))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SEEDS = REPO_ROOT / "dbt_project" / "seeds"
-SHARED_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+from reference import SEEDS_DIR, codes, flagged, mapping, read_seed
+
+SEEDS = SEEDS_DIR
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED_REFERENCE = SHARED / "reference"
+CONTRACT = SHARED / "contracts" / "README.md"
 
 # The contract's units, written out from the data contract (not read from the seed under test):
 # unit -> (canonical unit, multiplier to it).
@@ -54,11 +58,6 @@ SECTORS = [
     "power", "steel", "coking", "nonferrous", "building_materials", "chemicals",
     "other_industry", "construction", "transport", "buildings", "agriculture",
 ]  # fmt: skip
-
-
-def read_seed(name: str) -> pl.DataFrame:
-    """A seed as text columns, so codes keep their leading zeros."""
-    return pl.read_csv(SEEDS / f"{name}.csv", infer_schema=False)
 
 
 def emission_factors(factor_set: str) -> dict[str, float]:
@@ -327,3 +326,123 @@ def test_every_row_of_every_seed_cites_a_source() -> None:
         for column in source_columns:
             assert seed[column].null_count() == 0, (path.name, column)
             assert (seed[column].str.len_chars() >= 10).all(), (path.name, column)
+
+
+# --- The code lists of the contract ------------------------------------------------------
+
+# Seed -> the contract's words for it. Each seed holds one code list of the data contract
+# (shared/contracts/README.md), in the contract's order.
+CONTRACT_VOCABULARIES = [
+    "ref_energy_uses",
+    "ref_supply_items",
+    "ref_products",
+    "ref_ets_sectors",
+    "ref_customer_types",
+    "ref_fuel_types",
+    "ref_grid_regions",
+    "ref_grid_factor_types",
+    "ref_plan_periods",
+    "ref_target_indicators",
+    "ref_target_bindings",
+]
+
+
+@pytest.fixture(scope="module")
+def contract() -> str:
+    if not CONTRACT.exists():
+        pytest.skip(f"the data contract {CONTRACT} is absent; cannot hold the seeds against it")
+    return CONTRACT.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", CONTRACT_VOCABULARIES)
+def test_every_code_is_a_code_of_the_contract_in_its_order(contract: str, name: str) -> None:
+    # Each code is written `code` in the contract; its first mention comes after the first
+    # mention of the code before it (the seeds keep the contract's order, which the sample's
+    # random draws follow).
+    positions = []
+    for code in codes(name):
+        match = re.search(f"`{re.escape(code)}`", contract)
+        assert match, f"{name}: {code} is not a code of the data contract"
+        positions.append(match.start())
+    assert positions == sorted(positions), f"{name} is not in the contract's order"
+
+
+def test_carbon_market_sectors_make_their_products_in_their_industry() -> None:
+    sectors = read_seed("ref_ets_sectors")
+    industry_of_product = mapping("ref_products", "industry_code")
+    units = set(read_seed("ref_units")["unit"])
+    for sector, industry, product, unit in sectors.select(
+        "ets_sector", "industry_code", "product_name", "output_unit"
+    ).rows():
+        assert unit in units, sector
+        if product is None:  # power: its output is generation
+            assert sector == "power" and unit == "兆瓦时" and industry == "44"
+        else:
+            assert industry_of_product[product] == industry, sector
+            assert unit == "吨", sector
+
+
+def test_fuel_type_flags_are_consistent() -> None:
+    coal = set(flagged("ref_fuel_types", "is_coal_fired"))
+    non_fossil = set(flagged("ref_fuel_types", "is_non_fossil"))
+    primary = set(flagged("ref_fuel_types", "is_primary_electricity"))
+    assert coal == {"煤电"}
+    assert not coal & non_fossil
+    assert primary == {"水电", "风电", "光伏"} and primary <= non_fossil
+    assert non_fossil - primary == {"生物质"}  # non-fossil, but generated from a fuel
+
+
+def test_energy_use_flags_follow_the_guidelines() -> None:
+    # 省级温室气体清单编制指南: combustion is end use and the fuel fed to power and heat plants;
+    # NBS: final consumption is end use plus non-energy use; indirect emissions are end use's.
+    assert set(flagged("ref_energy_uses", "is_combustion")) == {"终端消费", "火力发电", "供热"}
+    assert set(flagged("ref_energy_uses", "is_final_consumption")) == {"终端消费", "原料用途"}
+    assert flagged("ref_energy_uses", "is_indirect") == ("终端消费",)
+
+
+def test_supply_items_have_their_balance_roles() -> None:
+    roles = mapping("ref_supply_items", "balance_role")
+    assert roles == {
+        "一次能源生产量": "primary_production",
+        "外省(市)调入量": "inflow",
+        "调出到外省(市)量": "outflow",
+        "进口量": "inflow",
+        "出口量": "outflow",
+        "库存增(-)减(+)量": "stock_change",
+    }
+    assert flagged("ref_supply_items", "may_be_negative") == ("库存增(-)减(+)量",)
+
+
+@pytest.mark.parametrize(
+    ("name", "flag", "code"),
+    [
+        ("ref_heat_factors", "is_default", "heat_default"),
+        ("ref_grid_factor_types", "is_used_for_indirect", "average"),
+        ("ref_plan_periods", "is_gdp_price_base", "14th"),
+    ],
+)
+def test_exactly_one_row_carries_the_rule(name: str, flag: str, code: str) -> None:
+    assert flagged(name, flag) == (code,)
+
+
+def test_the_published_constant_prices_are_of_2020() -> None:
+    # The 14th plan's base year: intensities of 2021-2025 are assessed at 2020 prices.
+    base = read_seed("ref_plan_periods").filter(pl.col("is_gdp_price_base") == "true")
+    assert base["base_year"].to_list() == ["2020"]
+
+
+def test_grid_regions_are_ranked_province_region_nation() -> None:
+    preference = {
+        region: int(rank) for region, rank in mapping("ref_grid_regions", "preference").items()
+    }
+    assert preference == {"山西": 1, "华北": 2, "全国": 3}
+
+
+def test_products_are_made_in_the_industries_of_gbt_4754() -> None:
+    # GB/T 4754-2017: 3110/3120 炼铁、炼钢 → 31; 2520 炼焦 → 25; 3011 水泥制造, 3012 石灰和石膏制造,
+    # 3041 平板玻璃制造 → 30; 3216 铝冶炼 → 32; 2621 氮肥制造, 2619 其他基础化学原料制造 → 26.
+    assert mapping("ref_products", "industry_code") == {
+        "粗钢": "31", "生铁": "31", "焦炭": "25", "水泥熟料": "30", "水泥": "30",
+        "平板玻璃": "30", "电解铝": "32", "合成氨": "26", "电石": "26", "石灰": "30",
+    }  # fmt: skip
+    assert flagged("ref_products", "allows_weight_cases") == ("平板玻璃",)

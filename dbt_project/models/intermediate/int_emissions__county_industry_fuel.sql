@@ -2,7 +2,8 @@
 -- Energy CO2 per county × industry × fuel × use × year (the year's best figures: annual final,
 -- else quick):
 --   energy_tco2 = quantity × NCV (GJ/unit) × carbon content (tC/TJ) / 1000 × oxidation × 44/12.
--- Only combustion counts (var combustion_uses: 终端消费 and the inputs to 火力发电 and 供热).
+-- Only combustion counts (ref_energy_uses.is_combustion: 终端消费 and the inputs to 火力发电 and
+-- 供热).
 -- Inputs to 炼焦, 炼油, 制气, 洗选煤 are transformations and 原料用途 is non-energy use: their
 -- products are counted where they burn, so counting the inputs too would count the carbon
 -- twice. Electricity, heat and 其他能源 carry no combustion factor (indirect or unknown).
@@ -13,7 +14,7 @@
 with consumption as (
 
     select * from {{ ref('int_energy__annual_consumption') }}
-    where energy_use in ('{{ var("combustion_uses") | join("', '") }}')
+    where energy_use in (select use from {{ ref('ref_energy_uses') }} where is_combustion)
 
 ),
 

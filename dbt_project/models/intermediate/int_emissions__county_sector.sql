@@ -6,7 +6,7 @@
 -- * total_tco2 = energy_tco2 + process_tco2, the territorial total;
 -- * electricity_indirect_tco2 = end-use electricity (MWh) × the year's grid factor
 --   (int_factors__grid_by_year); heat_indirect_tco2 = end-use heat (GJ) × the heat factor
---   (ref_heat_factors, var heat_factor_code). Indirect emissions are reported beside the total
+--   (the default row of ref_heat_factors). Indirect emissions are reported beside the total
 --   and never added to it: the fuel behind them is already in some division's energy_tco2 or
 --   outside the province;
 -- * reporting_units: enterprises behind the cell, the county × industry counts
@@ -49,7 +49,7 @@ heat_factor as (
 
     select value_tco2_per_gj
     from {{ ref('ref_heat_factors') }}
-    where factor_code = '{{ var("heat_factor_code") }}'
+    where is_default
 
 ),
 

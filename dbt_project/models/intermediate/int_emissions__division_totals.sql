@@ -3,7 +3,8 @@
 -- carbon intensity, resident population and emissions per head.
 --   intensity_tco2_per_10k_yuan = total_tco2 / (gdp_100m_yuan_constant × 10^4), 1 亿元 = 10^4 万元;
 --   tco2_per_capita            = total_tco2 / (population_10k × 10^4).
--- GDP and population are the division's own delivered figures (they need not add up).
+-- GDP and population are the division's own delivered figures (they need not add up); the
+-- constant prices are those of the price base of ref_plan_periods (is_gdp_price_base).
 with cells as (
 
     select * from {{ ref('int_emissions__division_sector') }}
@@ -47,6 +48,14 @@ grid as (
 
     select * from {{ ref('int_factors__grid_by_year') }}
 
+),
+
+price_base as (
+
+    select base_year as gdp_base_year
+    from {{ ref('ref_plan_periods') }}
+    where is_gdp_price_base
+
 )
 
 select
@@ -68,12 +77,13 @@ select
     grid.factor_region as grid_factor_region,
     gdp.gdp_100m_yuan,
     gdp.real_growth_pct,
-    {{ var("gdp_base_year") }} as gdp_base_year,
+    price_base.gdp_base_year,
     gdp.gdp_100m_yuan_constant,
     totals.total_tco2 / (gdp.gdp_100m_yuan_constant * 10000) as intensity_tco2_per_10k_yuan,
     population.resident_population_10k as population_10k,
     totals.total_tco2 / (population.resident_population_10k * 10000) as tco2_per_capita
 from totals
+cross join price_base
 left join grid on grid.year = totals.year
 left join gdp on gdp.year = totals.year and gdp.division_code = totals.division_code
 left join population

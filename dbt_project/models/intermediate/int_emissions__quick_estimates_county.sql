@@ -4,7 +4,7 @@
 with consumption as (
 
     select * from {{ ref('int_energy__quick_consumption') }}
-    where energy_use in ('{{ var("combustion_uses") | join("', '") }}')
+    where energy_use in (select use from {{ ref('ref_energy_uses') }} where is_combustion)
 
 ),
 

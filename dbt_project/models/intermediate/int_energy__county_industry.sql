@@ -1,12 +1,12 @@
 -- Per county × industry × year, every amount the marts need, in one pass over the year's best
 -- consumption rows (int_energy__annual_consumption, a view: the finest grain is never stored):
 -- * energy_tco2: combustion CO2, the rows of int_emissions__county_industry_fuel summed: each
---   row of a combustion use (var combustion_uses) × its fuel's tco2_per_unit, rounded to the
---   gram (decimal(38,6)) row by row, so this sum and the fine grain's agree exactly;
+--   row of a combustion use (ref_energy_uses.is_combustion) × its fuel's tco2_per_unit, rounded
+--   to the gram (decimal(38,6)) row by row, so this sum and the fine grain's agree exactly;
 -- * electricity_mwh, heat_gj: electricity and heat of the uses that carry indirect emissions
---   (var indirect_uses);
+--   (ref_energy_uses.is_indirect);
 -- * final_fossil_tce, final_other_tce, final_heat_tce, final_electricity_mwh: final
---   consumption (var final_consumption_uses) by kind, fuels × their tce coefficient;
+--   consumption (ref_energy_uses.is_final_consumption) by kind, fuels × their tce coefficient;
 -- * combustion_fossil_tce: the fossil fuel burnt (combustion uses) × its tce coefficient;
 -- * reporting_units: the enterprises behind the county × industry, the largest count named on
 --   any of its rows (each row names the enterprises behind that variety); null for households.
@@ -31,6 +31,13 @@ factors as (
 
 ),
 
+uses as (
+
+    select use, is_combustion, is_indirect, is_final_consumption
+    from {{ ref('ref_energy_uses') }}
+
+),
+
 classified as (
 
     select
@@ -44,13 +51,14 @@ classified as (
         varieties.energy_category,
         varieties.is_fossil,
         varieties.tce_per_unit,
-        consumption.energy_use in ('{{ var("combustion_uses") | join("', '") }}') as is_combustion,
-        consumption.energy_use in ('{{ var("indirect_uses") | join("', '") }}') as is_indirect,
-        consumption.energy_use in ('{{ var("final_consumption_uses") | join("', '") }}')
-            as is_final
+        -- A use missing from the seed counts for nothing (the staging test on energy_use fails).
+        coalesce(uses.is_combustion, false) as is_combustion,
+        coalesce(uses.is_indirect, false) as is_indirect,
+        coalesce(uses.is_final_consumption, false) as is_final
     from consumption
     inner join varieties on varieties.energy_name = consumption.energy_name
     left join factors on factors.energy_name = consumption.energy_name
+    left join uses on uses.use = consumption.energy_use
 
 )
 

@@ -2,8 +2,10 @@
 -- from. Candidates are the factors/grid feed's releases (latest delivery wins) and, for a year,
 -- region and type the feed has not delivered, the ref_grid_factors seed. A year without a
 -- release takes the nearest earlier published year; years before the first release take the
--- first one. Within the chosen year the region is the first of var grid_factor_regions that was
--- published (the province, then the regional grid, then the national average).
+-- first one. Only the factor type used for indirect emissions counts
+-- (ref_grid_factor_types.is_used_for_indirect); within the chosen year the region is the most
+-- preferred one that was published (ref_grid_regions.preference: the province, then the
+-- regional grid, then the national average).
 with years as (
 
     select cast(range as integer) as year
@@ -33,21 +35,24 @@ seeded as (
 
 ),
 
-region_preference as (
+regions as (
 
-    {% for region in var('grid_factor_regions') %}
-    select '{{ region }}' as region, {{ loop.index }} as preference
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select region, preference from {{ ref('ref_grid_regions') }}
+
+),
+
+factor_types as (
+
+    select factor_type from {{ ref('ref_grid_factor_types') }} where is_used_for_indirect
 
 ),
 
 candidates as (
 
-    select releases.*, region_preference.preference
+    select releases.*, regions.preference
     from (select * from delivered union all select * from seeded) as releases
-    inner join region_preference on region_preference.region = releases.region
-    where releases.factor_type = '{{ var("grid_factor_type") }}'
+    inner join regions on regions.region = releases.region
+    inner join factor_types on factor_types.factor_type = releases.factor_type
 
 ),
 

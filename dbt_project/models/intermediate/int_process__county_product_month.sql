@@ -1,7 +1,7 @@
 -- Industrial-process CO2 per county × product × month as delivered (quick and annual report
 -- rows both kept): output (t) × the product's factor (ref_process_factors, tCO2/t), rounded to
--- the gram. The product's industry (var process_product_industries, GB/T 4754-2017) gives its
--- key sector through ref_industry_sectors.
+-- the gram. The product's industry (ref_products.industry_code, GB/T 4754-2017) gives its key
+-- sector through ref_industry_sectors.
 with output as (
 
     select * from {{ ref('stg_stats__industrial_output') }}
@@ -11,10 +11,7 @@ with output as (
 
 product_industries as (
 
-    {% for product, industry in var('process_product_industries').items() %}
-    select '{{ product }}' as product_name, '{{ industry }}' as industry_code
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select product_name, industry_code from {{ ref('ref_products') }}
 
 ),
 

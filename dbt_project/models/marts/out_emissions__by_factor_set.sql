@@ -12,7 +12,7 @@ with combustion as (
     select year, report_type, division_code, industry_code, energy_name,
         quantity_canonical
     from {{ ref('int_energy__annual_consumption') }}
-    where energy_use in ('{{ var("combustion_uses") | join("', '") }}')
+    where energy_use in (select use from {{ ref('ref_energy_uses') }} where is_combustion)
 
 ),
 

@@ -1,6 +1,6 @@
 -- Energy supply rows (production, flows across the provincial border, stock change) of the
--- current deliveries, typed, quantities in the variety's canonical unit (ref_units). A year's
--- annual final supersedes its quick report.
+-- current deliveries, typed, quantities in the variety's canonical unit (ref_units). Of a
+-- year's reports the one of the highest precedence (ref_report_types: the annual final) is used.
 with source as (
 
     select * from {{ source('raw', 'stats__energy_supply') }}
@@ -8,14 +8,22 @@ with source as (
 
 ),
 
+ranked as (
+
+    select
+        source.*,
+        dense_rank() over (
+            partition by source.period order by report_types.precedence nulls last
+        ) as report_rank
+    from source
+    left join {{ ref('ref_report_types') }} as report_types
+        on report_types.report_type = source.report_type
+
+),
+
 current_report as (
 
-    select *
-    from source
-    qualify dense_rank() over (
-        partition by period
-        order by case when report_type = 'annual' then 0 else 1 end
-    ) = 1
+    select * from ranked where report_rank = 1
 
 ),
 

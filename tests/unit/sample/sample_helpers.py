@@ -7,8 +7,10 @@ from pathlib import Path
 
 import polars as pl
 
+from reference import SEEDS_DIR, read_seed
+
 REPO = Path(__file__).resolve().parents[3]
-SEEDS = REPO / "dbt_project" / "seeds"
+SEEDS = SEEDS_DIR
 
 
 def read_any(path: Path) -> pl.DataFrame:
@@ -27,4 +29,4 @@ def read_any(path: Path) -> pl.DataFrame:
 
 
 def seed(name: str) -> pl.DataFrame:
-    return pl.read_csv(SEEDS / f"{name}.csv", infer_schema=False)
+    return read_seed(name)

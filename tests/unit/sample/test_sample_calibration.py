@@ -8,9 +8,11 @@ import polars as pl
 import pytest
 from sample_helpers import REPO, read_any, seed
 
+from reference import flagged
+
 CEADS_2019_SCOPE1_MT = 564.86
 CEADS_FILE = REPO.parent / "shared" / "reference" / "ceads_shanxi_province_emissions.csv"
-COMBUSTION_USES = ["终端消费", "火力发电", "供热"]
+COMBUSTION_USES = flagged("ref_energy_uses", "is_combustion")  # as the accounts count CO2
 
 
 def co2_factors() -> pl.DataFrame:
