@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 
 from ingest.reference import ReferenceData
+from reference import codes
 
 REPORT_TYPES = ("annual", "quick")
 ENERGY_USES = ("终端消费", "火力发电", "供热", "炼焦", "炼油", "制气", "洗选煤", "原料用途")
@@ -574,6 +575,50 @@ GRID_FACTORS = FeedSpec(
     ),
 )
 
+
+def target_year_after_base_year() -> RowRule:
+    def build(_schema: pl.Schema, _name: FileName, _reference: ReferenceData) -> pl.Expr:
+        base = _text("base_year").cast(pl.Int64, strict=False)
+        target = _text("target_year").cast(pl.Int64, strict=False)
+        return (target <= base).fill_null(False)
+
+    return expression_rule("target_year", "target_year_not_after_base_year", build)
+
+
+# The feed policy/targets of the contract (双控目标), one file per decision. Its codes are the
+# seeds'. (Stand-in of the targets branch: the ingest branch delivers this spec.)
+POLICY_TARGETS = FeedSpec(
+    feed="policy/targets",
+    columns=(
+        "plan_period",
+        "division_code",
+        "indicator",
+        "base_year",
+        "target_year",
+        "value",
+        "binding",
+        "document",
+        "decided_on",
+    ),
+    key=("plan_period", "division_code", "indicator"),
+    name_pattern=name_pattern(DAY, prefix="targets", report_type="none", extensions=("csv",)),
+    name_rule="targets_<YYYY-MM-DD>.csv (the date of the decision)",
+    formats=("csv",),
+    rules=(
+        *_required("plan_period", "division_code", "indicator", "base_year", "target_year"),
+        *_required("value", "binding", "document", "decided_on"),
+        one_of("plan_period", codes("ref_plan_periods"), "unknown_plan_period"),
+        in_reference("division_code", "division_codes", "unknown_division"),
+        one_of("indicator", codes("ref_target_indicators"), "unknown_indicator"),
+        number("base_year", minimum=1949, integer=True),
+        number("target_year", minimum=1949, integer=True),
+        target_year_after_base_year(),
+        number("value", minimum=None),
+        one_of("binding", codes("ref_target_bindings"), "unknown_binding"),
+        iso_date("decided_on"),
+    ),
+)
+
 # In load order: entities before compliance, accounts before meter readings.
 FEEDS: dict[str, FeedSpec] = {
     spec.feed: spec
@@ -589,6 +634,7 @@ FEEDS: dict[str, FeedSpec] = {
         METER_DAILY,
         GENERATION_DAILY,
         GRID_FACTORS,
+        POLICY_TARGETS,
     )
 }
 

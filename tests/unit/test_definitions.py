@@ -6,6 +6,7 @@ import json
 
 import dagster as dg
 
+from ingest.feeds import FEEDS
 from orchestration.dbt import dbt_build_args, dbt_vars
 from orchestration.definitions import TRANSFORM_JOB, build_defs
 from orchestration.resources import WAREHOUSE_POOL
@@ -98,4 +99,4 @@ def test_ingest_assets_are_partitioned_as_their_feeds(home):
     quarantine_checks = [
         k for k in graph.asset_check_keys if k.name == "no_quarantined_or_rejected"
     ]
-    assert len(quarantine_checks) == 11
+    assert len(quarantine_checks) == len(FEEDS)
