@@ -1,7 +1,8 @@
 """A small synthetic published release with the contract's columns, to test the real pages.
 
 Every table of the data contract's "Published extracts" (only the columns the contract says
-must exist) and the two reporting tables are computed in DuckDB from the real division list
+must exist), the two reporting tables and the targets (the seed ref_plan_targets, with the
+columns the mart publishes) are computed in DuckDB from the real division list
 (dbt_project/seeds/ref_divisions.csv) with simple formulas, then written the way
 publish.release writes a release: `.releases/<table>/<id>/year=YYYY/*.parquet`, a
 _manifest.json with gate results, and a relative symlink `published/<table>` to it.
@@ -20,6 +21,7 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DIVISIONS_CSV = REPO_ROOT / "dbt_project" / "seeds" / "ref_divisions.csv"
 SECTORS_CSV = REPO_ROOT / "dbt_project" / "seeds" / "ref_sectors.csv"
+SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
 FIRST_YEAR, LAST_YEAR = 2019, 2025  # 2025 is a quick (preliminary) year
 FAST_SECTOR = "chemicals"  # grows 12 % a year; every other sector less than 5 %
 RELEASE_ID = "20260101T000000000000Z"
@@ -192,6 +194,25 @@ from (select 'city' as division_level, year, division_code, division_name_zh, et
           entity_count, verified_emissions_tco2, compliant, allocated, is_suppressed
       from province);
 
+-- Targets: the seed's rows (decided targets and the platform's proposal) with the columns the
+-- mart publishes, as if the policy/targets feed had delivered nothing.
+create table dual_control_targets as
+select
+    t.target_year::integer as year, t.plan_period, t.division_code, t.indicator,
+    t.base_year::integer as base_year, t.target_year::integer as target_year,
+    t.value::double as value, t.decision_status as source,
+    nullif(t.decided_on, '')::date as decided_on, nullif(t.binding, '') as binding,
+    nullif(t.document, '') as document, t.source as basis, d.division_name_zh,
+    d.division_level, i.indicator_zh, i.unit, i.direction, p.plan_name_zh,
+    p.first_year::integer as plan_first_year, p.last_year::integer as plan_last_year,
+    1 as vintage_count
+from read_csv('{(SEEDS_DIR / "ref_plan_targets.csv").as_posix()}', all_varchar = true) t
+join read_csv('{(SEEDS_DIR / "ref_plan_periods.csv").as_posix()}', all_varchar = true) p
+    using (plan_period)
+join read_csv('{(SEEDS_DIR / "ref_target_indicators.csv").as_posix()}', all_varchar = true) i
+    using (indicator)
+join divisions d using (division_code);
+
 create table quality_ingest_summary as
 select * from (values
     (2024, 'stats/gdp', 'file', 'loaded', null, null, 1::bigint, 129::bigint, 2::bigint),
@@ -231,7 +252,7 @@ def write_synthetic_release(published: Path, *, skip: tuple[str, ...] = ()) -> P
     connection = duckdb.connect(":memory:")
     connection.execute(SQL)
     tables = {name: columns for name, columns in CONTRACT_COLUMNS.items()}
-    for name in ("ets_compliance_by_city_sector", "quality_ingest_summary"):
+    for name in ("ets_compliance_by_city_sector", "quality_ingest_summary", "dual_control_targets"):
         tables[name] = [row[0] for row in connection.execute(f"describe {name}").fetchall()]
     for name, columns in tables.items():
         if name in skip:

@@ -66,6 +66,28 @@ def test_every_page_is_linked_from_the_sidebar_of_the_overview(site):
         assert str(written) in hrefs, written
 
 
+PROVINCE_INTENSITY_TARGETS = (
+    "select plan_period, plan_name_zh, plan_first_year, plan_last_year, base_year, target_year, "
+    "value, source from dual_control_targets "
+    "where division_code = '140000' and indicator = 'co2_intensity_reduction_pct' "
+    "order by base_year"
+)
+
+
+def province_intensity(release: Path, year: int) -> float:
+    return query(
+        release,
+        "select sum(total_tco2) / sum(gdp_100m_yuan_constant * 10000) from emissions_by_city "
+        "where year = ?",
+        year,
+    )[0][0]
+
+
+def path_chart(body: str) -> dict[tuple[int, str], float | None]:
+    path = next(spec for spec in chart_specs(body) if "目标路径" in str(spec.get("title")))
+    return {(row["x"], row["series"]): row["y"] for row in path["data"]["values"]}
+
+
 def test_overview_shows_the_latest_total_and_the_intensity_path(site, release):
     year, total, quick = query(
         release,
@@ -76,29 +98,53 @@ def test_overview_shows_the_latest_total_and_the_intensity_path(site, release):
     assert f'<p class="big-value-number">{format_value(total, "万吨")}</p>' in body
     assert f"{year} 年全省排放总量 Total" in body
     assert ("数据为快报" in body) == quick
-    front = page_vars(
-        parse_page((PAGES / "index.md").read_text(encoding="utf-8"), "i").front_matter
-    )
-    base = query(
-        release,
-        "select sum(total_tco2) / sum(gdp_100m_yuan_constant * 10000) from emissions_by_city "
-        "where year = ?",
-        front["plan14_base_year"],
-    )[0][0]
-    target = base * (1 - front["plan14_reduction_pct"] / 100)
-    shown = text(body)
-    assert f"{front['plan14_base_year']} 年基期强度 Base (t/万元) {format_value(base, 'num2')}" in (
-        shown
-    )
+    # The targets are the published table's, not constants of the page.
     assert (
-        f"{front['plan14_target_year']} 年目标强度 14th-plan target {format_value(target, 'num2')}"
-        in (shown)
+        "vars" not in parse_page((PAGES / "index.md").read_text(encoding="utf-8"), "i").front_matter
     )
-    path = next(spec for spec in chart_specs(body) if "目标路径" in str(spec.get("title")))
-    values = {(row["x"], row["series"]): row["y"] for row in path["data"]["values"]}
-    assert values[(front["plan14_target_year"], "目标路径 Target path")] == pytest.approx(target)
-    assert values[(front["plan14_base_year"], "实际强度 Actual")] == pytest.approx(base)
-    assert (front["plan15_target_year"], "目标路径 Target path") in values
+    (_, name, _, _, base_year, target_year, reduction, source), *_ = query(
+        release, PROVINCE_INTENSITY_TARGETS
+    )
+    assert source == "decided"
+    base = province_intensity(release, base_year)
+    target = base * (1 - reduction / 100)
+    shown = text(body)
+    assert f"{base_year} 年基期强度 Base (t/万元) {format_value(base, 'num2')}" in shown
+    assert f"{target_year} 年目标强度 {name} target {format_value(target, 'num2')}" in shown
+    values = path_chart(body)
+    assert values[(target_year, "目标路径 Target path")] == pytest.approx(target)
+    assert values[(base_year, "实际强度 Actual")] == pytest.approx(base)
+
+
+def test_overview_labels_each_year_with_its_plan_and_draws_a_proposal_apart(site, release):
+    """Years belong to the plan period whose years hold them (none before the first plan of the
+    table: the page used to label 2019 as 十四五); a proposed target's path is its own series,
+    from the actual intensity of its base year, never drawn as the decided path."""
+    plans = query(release, PROVINCE_INTENSITY_TARGETS)
+    proposals = [plan for plan in plans if plan[-1] == "proposed"]
+    assert proposals, "the synthetic release carries the seed's 15th-plan proposal"
+    body = page(site, "index.html")
+    table = body[body.index(">目标来源</th>") :]
+    table = table[: table.index("</table>")]
+    labels = {
+        int(year): unescape(label)
+        for year, label in re.findall(
+            r'<tr><td class="align-right">(\d{4})</td><td class="align-left">([^<]*)</td>', table
+        )
+    }
+    first_year, last_year = query(release, "select min(year), max(year) from emissions_by_city")[0]
+    assert set(range(first_year, last_year + 1)) <= set(labels)
+    for year, label in labels.items():
+        holding = [plan[1] for plan in plans if plan[2] <= year <= plan[3]]
+        assert label == (holding[0] if holding else ""), year
+    assert labels[first_year] == ""  # 2019 is before the 14th plan
+    values = path_chart(body)
+    for _, name, _, _, base_year, target_year, reduction, _ in proposals:
+        expected = province_intensity(release, base_year) * (1 - reduction / 100)
+        assert values[(target_year, "建议路径 Proposed path")] == pytest.approx(expected)
+        assert values[(target_year, "目标路径 Target path")] is None
+        assert f"{name}：{target_year} 年碳排放强度比 {base_year} 年下降" in text(body)
+    assert "建议值 proposed，非已决定目标" in text(body)
 
 
 def test_sector_page_highlights_exactly_the_sectors_above_its_threshold(site, release):

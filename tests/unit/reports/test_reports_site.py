@@ -373,11 +373,14 @@ def test_pages_whose_tables_are_not_published_get_a_notice_and_a_warning(tmp_pat
         connection_factory=lambda: published_views_connection(published),
     )
     index = read(result.out_dir, "index.html")
-    assert "本页所需的数据表尚未发布或没有数据：<code>emissions_by_sector</code>" in index
+    assert (
+        "本页所需的数据表尚未发布或没有数据：<code>emissions_by_sector</code>、"
+        "<code>dual_control_targets</code>" in index
+    )
     assert "<title>全省概览 Provincial overview" in index
     assert any(
         warning.endswith(
-            "index.md: the release has no table emissions_by_sector "
+            "index.md: the release has no table emissions_by_sector, dual_control_targets "
             "(not published yet, or empty): a notice written instead"
         )
         for warning in result.warnings

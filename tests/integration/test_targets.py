@@ -1,0 +1,116 @@
+"""Five-year-plan targets in the whole graph: the seed's targets are published; decisions
+delivered on policy/targets supersede the seed's and each other, earlier ones stay queryable as
+vintages, and the overview's intensity path follows the current decision."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import duckdb
+import pytest
+
+from orchestration.runner import materialise_everything
+from orchestration.settings import Settings
+from reference import read_seed
+
+pytestmark = pytest.mark.integration
+
+HEADER = (
+    "plan_period,division_code,indicator,base_year,target_year,value,binding,document,decided_on"
+)
+INTENSITY = ("14th", "140000", "co2_intensity_reduction_pct")
+
+
+def published(settings: Settings) -> list[dict]:
+    con = duckdb.connect()
+    try:
+        relation = con.sql(
+            f"select * from read_parquet('{settings.published_dir}/dual_control_targets/"
+            "year=*/*.parquet', hive_partitioning = true) order by plan_period, indicator"
+        )
+        return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+    finally:
+        con.close()
+
+
+def deliver(settings: Settings, decided_on: str, rows: list[str]) -> None:
+    folder = settings.landing_dir / "policy" / "targets"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"targets_{decided_on}.csv").write_text(
+        "\n".join([HEADER, *rows]) + "\n", encoding="utf-8"
+    )
+
+
+def test_the_seeds_targets_are_published_as_they_are(built):
+    seed = read_seed("ref_plan_targets")
+    rows = published(built.settings)
+    assert len(rows) == seed.height
+    by_key = {(r["plan_period"], r["division_code"], r["indicator"]): r for r in rows}
+    for entry in seed.iter_rows(named=True):
+        row = by_key[(entry["plan_period"], entry["division_code"], entry["indicator"])]
+        assert row["value"] == float(entry["value"])
+        assert row["source"] == entry["decision_status"]
+        assert row["document"] == entry["document"]
+        assert row["vintage_count"] == 1
+    assert {r["source"] for r in rows if r["plan_period"] == "15th"} == {"proposed"}
+
+
+def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
+    settings = home_copy
+    line = ",".join(INTENSITY) + ",2020,2025,{value},约束性,{document},{decided_on}"
+    for decided_on, value, document in (
+        ("2022-03-01", "19.5", "测试决定〔2022〕1号"),
+        ("2024-06-30", "20", "测试决定〔2024〕2号"),
+    ):
+        deliver(
+            settings,
+            decided_on,
+            [line.format(value=value, document=document, decided_on=decided_on)],
+        )
+    # The feed and what depends on the targets: its models, their publication, the site.
+    outcome = materialise_everything(
+        settings,
+        selection=(
+            "key:raw_policy__targets or key:stg_policy__targets "
+            "or key:int_dual_control__target_vintages or key:out_dual_control__targets "
+            "or key:published_dual_control_targets or key:report_site"
+        ),
+    )
+    assert outcome.success, "\n".join(outcome.failure_lines)
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        vintages = con.execute(
+            "select value, source, origin, vintage_rank, is_current, superseded_on::varchar "
+            "from intermediate.int_dual_control__target_vintages "
+            "where plan_period = ? and division_code = ? and indicator = ? order by vintage_rank",
+            list(INTENSITY),
+        ).fetchall()
+    assert vintages == [
+        (20.0, "decided", "feed", 1, True, None),
+        (19.5, "decided", "feed", 2, False, "2024-06-30"),
+        (18.0, "decided", "seed", 3, False, "2022-03-01"),
+    ]
+    rows = {(r["plan_period"], r["indicator"]): r for r in published(settings)}
+    current = rows[(INTENSITY[0], INTENSITY[2])]
+    assert (current["value"], current["document"], current["vintage_count"]) == (
+        20.0,
+        "测试决定〔2024〕2号",
+        3,
+    )
+    assert str(current["decided_on"]) == "2024-06-30"
+    # No feed row for them: the seed's rows stand, the 15th plan still a proposal.
+    assert rows[("14th", "energy_intensity_reduction_pct")]["value"] == 14.5
+    assert rows[("15th", "co2_intensity_reduction_pct")]["source"] == "proposed"
+
+    # The overview draws the 14th plan's path from the new decision.
+    with duckdb.connect() as con:
+        base = con.execute(
+            f"select sum(total_tco2) / sum(gdp_100m_yuan_constant * 10000) from read_parquet("
+            f"'{settings.published_dir}/emissions_by_city/year=*/*.parquet', "
+            "hive_partitioning = true) where year = 2020"
+        ).fetchone()[0]
+    page = (settings.site_dir / "index.html").read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    assert "2025 年碳排放强度比 2020 年下降 20%（已决定 decided：测试决定〔2024〕2号）" in text
+    assert f'2025 年目标强度 "十四五"规划 target {base * 0.8:,.2f}' in text
