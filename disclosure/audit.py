@@ -265,7 +265,10 @@ class _Unknowns:
             self.a_eq, self.b_eq, declaration, values, len(self.variables), "="
         )
         self.a_ub, self.b_ub = _relation_matrix(declaration, values, len(self.variables), ">=")
-        graph = (self.a_eq.T @ self.a_eq) != 0
+        graph = abs(self.a_eq.T) @ abs(self.a_eq)
+        if self.a_ub is not None:
+            graph = graph + abs(self.a_ub.T) @ abs(self.a_ub)
+        graph = graph != 0
         self.components = connected_components(graph, directed=False)[1] if size else np.array([])
         self.size = size
         self.solves = 0
