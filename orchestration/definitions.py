@@ -5,6 +5,7 @@ import warnings
 import dagster as dg
 
 from ingest.feeds import FEEDS, FeedSpec
+from orchestration.assets.disclosure import disclosure_definitions
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.publish import publication_definitions
 from orchestration.assets.reports import build_report_asset
@@ -45,6 +46,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         )
         for table in AUDIT_TABLES
     ]
+    disclosure_assets = disclosure_definitions()
     publish_assets, gate_checks = publication_definitions()
     report = build_report_asset([asset.key for asset in publish_assets])
 
@@ -63,7 +65,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         description="Build the dbt models, run the quality gates, publish and render the reports.",
     )
     return dg.Definitions(
-        assets=[*raw_assets, *audit_specs, dbt_models, *publish_assets, report],
+        assets=[*raw_assets, *audit_specs, dbt_models, *disclosure_assets, *publish_assets, report],
         asset_checks=gate_checks,
         jobs=[*ingest_jobs.values(), transform],
         schedules=[

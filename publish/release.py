@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import jinja2
 import yaml
+from dagster import AssetKey
 
 PUBLISHED_TABLES_FILE = Path(__file__).resolve().parents[1] / "quality" / "published_tables.yml"
 RELEASES_FOLDER = ".releases"
@@ -40,6 +41,20 @@ class PublishedTable:
     description_zh: str
     description_en: str
     columns: tuple[ColumnDoc, ...]
+    disclosure: dict[str, Any] | None = None  # the raw `disclosure` mapping (disclosure/)
+
+    @property
+    def source_relation(self) -> str:
+        """What is gated and published: the mart, or ``disclosure.<name>`` (its suppressed
+        cells null) when the table suppresses."""
+        return f"disclosure.{self.name}" if self.disclosure else self.model
+
+    @property
+    def gated_asset_key(self) -> AssetKey:
+        """The asset whose output is gated: the mart's dbt asset, or ``disclosure_<name>``."""
+        if self.disclosure:
+            return AssetKey(f"disclosure_{self.name}")
+        return AssetKey(self.model.split(".")[-1])
 
 
 def published_tables(path: Path = PUBLISHED_TABLES_FILE) -> dict[str, PublishedTable]:
@@ -52,6 +67,7 @@ def published_tables(path: Path = PUBLISHED_TABLES_FILE) -> dict[str, PublishedT
             description_zh=entry.get("description_zh", ""),
             description_en=entry.get("description_en", ""),
             columns=tuple(ColumnDoc(**column) for column in entry["columns"]),
+            disclosure=entry.get("disclosure"),
         )
         for name, entry in document.items()
     }
@@ -107,10 +123,11 @@ def publish_table(
     failed = [result for result in gate_results if not result.get("success")]
     if failed:
         raise PublishError(f"{table.name}: quality gate failed, not publishing")
-    available = [row[0] for row in con.execute(f"select * from {table.model} limit 0").description]
+    source = table.source_relation
+    available = [row[0] for row in con.execute(f"select * from {source} limit 0").description]
     missing = [c.name for c in table.columns if c.name not in available]
     if missing:
-        raise PublishError(f"{table.name}: {table.model} lacks column(s) {', '.join(missing)}")
+        raise PublishError(f"{table.name}: {source} lacks column(s) {', '.join(missing)}")
     release_id = release_id or new_release_id()
     releases_dir = published_dir / RELEASES_FOLDER / table.name
     final = releases_dir / release_id
@@ -120,7 +137,7 @@ def publish_table(
     staging.mkdir(parents=True)
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     con.execute(
-        f"copy (select {columns} from {table.model} order by all) to '{staging}' "
+        f"copy (select {columns} from {source} order by all) to '{staging}' "
         "(format parquet, compression zstd, partition_by (year), filename_pattern 'part_{i}')"
     )
     files = sorted(p for p in staging.rglob("*.parquet"))
@@ -142,7 +159,7 @@ def publish_table(
         "release_id": release_id,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_revision": git_rev,
-        "source_model": table.model,
+        "source_model": source,
         "row_count": total_rows,
         "files": file_entries,
         "gate_results": gate_results,

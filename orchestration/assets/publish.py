@@ -33,7 +33,7 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
     suite = Suite.load(SUITES_DIR / f"{table.suite}.yml")
 
     @dg.asset_check(
-        asset=model_asset_key(table.model),
+        asset=table.gated_asset_key,
         name=f"gx_{suite.name}",
         blocking=True,
         pool=WAREHOUSE_POOL,
@@ -44,7 +44,7 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
     )
     def gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         with warehouse.connect() as con:
-            frame = con.sql(f"select * from {suite.model}").df()
+            frame = con.sql(f"select * from {table.source_relation}").df()
             result = run_suite(
                 frame,
                 suite,
@@ -57,7 +57,7 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
                 [
                     context.run.run_id,
                     suite.name,
-                    suite.model,
+                    table.source_relation,
                     result.success,
                     datetime.now(UTC).replace(tzinfo=None),
                     json.dumps(result.to_dict(), ensure_ascii=False),
@@ -97,13 +97,14 @@ def build_publish_asset(
     # set, so departments never get tables from two different states of the accounts.
     @dg.asset(
         name=f"published_{table.name}",
-        deps=[model_asset_key(table.model), *gated_models],
+        deps=[table.gated_asset_key, *gated_models],
         group_name="published",
         kinds={"parquet"},
         pool=WAREHOUSE_POOL,
         description=(
             f"{table.description_zh} ({table.description_en}): Parquet release of "
-            f"{table.model} under published/{table.name}/, written only after its gate passed."
+            f"{table.source_relation} under published/{table.name}/, written only after its gate "
+            "passed."
         ),
     )
     def publish(
@@ -143,11 +144,8 @@ def build_publish_asset(
 
 def publication_definitions() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
     tables = list(published_tables().values())
-    gated = sorted({model_asset_key(t.model) for t in tables}, key=lambda k: k.to_user_string())
+    gated = sorted({t.gated_asset_key for t in tables}, key=lambda k: k.to_user_string())
     return (
-        [
-            build_publish_asset(t, [k for k in gated if k != model_asset_key(t.model)])
-            for t in tables
-        ],
+        [build_publish_asset(t, [k for k in gated if k != t.gated_asset_key]) for t in tables],
         [build_gate_check(t) for t in tables],
     )

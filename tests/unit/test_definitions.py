@@ -84,3 +84,31 @@ def test_ingest_assets_are_partitioned_as_their_feeds(home):
         k for k in graph.asset_check_keys if k.name == "no_quarantined_or_rejected"
     ]
     assert len(quarantine_checks) == 11
+
+
+def test_each_suppressing_table_is_a_disclosure_asset_gated_and_published_from_it(home):
+    graph = build_defs(home).resolve_asset_graph()
+    for table in ("emissions_by_division_sector", "ets_compliance_by_city_sector"):
+        key = dg.AssetKey(f"disclosure_{table}")
+        node = graph.get(key)
+        assert node.pools == {WAREHOUSE_POOL}
+        checks = {
+            k.name: graph.get_check_spec(k) for k in graph.asset_check_keys if k.asset_key == key
+        }
+        assert checks["no_cell_recoverable"].blocking and checks[f"gx_{table}"].blocking
+        assert key in graph.get(dg.AssetKey(f"published_{table}")).parent_keys
+    parents = {
+        k.to_user_string()
+        for k in graph.get(dg.AssetKey("disclosure_emissions_by_division_sector")).parent_keys
+    }
+    assert {
+        "out_emissions__by_division_sector",
+        "out_emissions__by_county",
+        "ref_disclosure_rules",
+    } <= parents
+    # no dbt Python model is left: disclosure control runs where every engine can feed it
+    assert not any(
+        graph.get(k).kinds & {"python"}
+        for k in graph.materializable_asset_keys
+        if k.path[0].startswith(("out_", "int_", "stg_"))
+    )

@@ -116,7 +116,7 @@ def test_every_suite_and_the_thresholds_file_load():
     for table in published_tables().values():
         path = SUITES_DIR / f"{table.suite}.yml"
         suite = Suite.load(path)
-        assert suite.model == table.model, path
+        assert suite.model == table.source_relation, path
         text = path.read_text(encoding="utf-8")
         for name in re.findall(r"\$\{(\w+)\}", text) + re.findall(r"threshold: (\w+)", text):
             assert name in thresholds, f"{path} uses unknown threshold {name}"
