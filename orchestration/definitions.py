@@ -46,7 +46,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         )
         for table in AUDIT_TABLES
     ]
-    disclosure_assets = disclosure_definitions()
+    disclosure_assets, disclosure_checks = disclosure_definitions()
     publish_assets, gate_checks = publication_definitions()
     report = build_report_asset([asset.key for asset in publish_assets])
 
@@ -66,7 +66,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*raw_assets, *audit_specs, dbt_models, *disclosure_assets, *publish_assets, report],
-        asset_checks=gate_checks,
+        asset_checks=[*disclosure_checks, *gate_checks],
         jobs=[*ingest_jobs.values(), transform],
         schedules=[
             dg.ScheduleDefinition(
