@@ -97,7 +97,8 @@ class Interval:
 
 @dataclass
 class PeriodResult:
-    reasons: list[str | None]  # primary reason, "secondary", or None (visible)
+    reasons: list[str | None]  # primary reason, "secondary", or None
+    hidden: list[bool]  # suppressed: every reason but a primary cell never hidden (``fixed``)
     intervals: list[Interval]  # the attacker's interval of every primary cell and value column
     pinned_by_margins: list[Interval]  # cells the margins alone keep within v × (1 ± p)
     linear_programmes: int = 0
@@ -366,7 +367,9 @@ class _Mover:
 
 
 def protect(period: Period, rules: DisclosureRules) -> PeriodResult:
-    """Primary cells as given, then the secondary cells that protect every one of them."""
+    """Primary cells as given, then the secondary cells that protect every one of them. A
+    primary cell that is never hidden (published by another table) stays visible with its
+    reason: the audit refuses such a release, since nothing here can protect it."""
     check_consistent(period)
     values = period.values
     reasons = list(period.primary)
@@ -379,7 +382,7 @@ def protect(period: Period, rules: DisclosureRules) -> PeriodResult:
         if values[cell, column] > 0
     ]
     if not targets:
-        return PeriodResult(reasons, [], [])
+        return PeriodResult(reasons, hidden.tolist(), [], [])
     total = max(float(values[:, 0].sum()), 1e-9)
     weights = 1.0 + values[:, 0] / total
     mover = _Mover(period, weights)
@@ -420,7 +423,7 @@ def protect(period: Period, rules: DisclosureRules) -> PeriodResult:
             f"secondary suppression, e.g. {period.keys[first.cell]} "
             f"[{first.low:,.3f}, {first.high:,.3f}] around {first.value:,.3f}"
         )
-    return PeriodResult(reasons, intervals, pinned, solves + verify_solves)
+    return PeriodResult(reasons, hidden.tolist(), intervals, pinned, solves + verify_solves)
 
 
 def verify(

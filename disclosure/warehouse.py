@@ -100,8 +100,10 @@ def suppress_table(
                 "(bounded by published margins)"
             )
         decided += [
-            (period.label, *cell_key, reason, reason is not None)
-            for cell_key, reason in zip(period.keys, result.reasons, strict=True)
+            (period.label, *cell_key, reason, hidden)
+            for cell_key, reason, hidden in zip(
+                period.keys, result.reasons, result.hidden, strict=True
+            )
         ]
     decisions = pl.DataFrame(
         decided,

@@ -49,7 +49,7 @@ def grid_cells(grid=GRID, units=None, shares=None) -> pl.DataFrame:
         for sector, value in zip(SECTORS, values, strict=True)
     ]
     rows += [
-        (2023, "P", sector, sum(values[k] for values in grid.values()), 15, None)
+        (2023, "P", sector, sum(v[k] for v in grid.values()), units.get(("P", sector), 15), None)
         for k, sector in enumerate(SECTORS)
     ]
     schema = ["year", "division_code", "sector_code", "total_tco2", "units", "share"]
@@ -223,9 +223,10 @@ def test_the_carbon_market_table_gets_the_same_rule_across_its_value_columns():
     assert {f.column for f in audit.findings} == {"verified", "allocated", "shortfall"}
 
 
-def test_the_audit_refuses_an_under_protected_or_published_cell_and_passes_the_engines():
+def grid_warehouse(units=None) -> duckdb.DuckDBPyConnection:
+    """The grid as a mart, its county totals as a published table, the parents of the counties."""
     con = duckdb.connect()
-    con.register("cells_frame", grid_cells().to_arrow())
+    con.register("cells_frame", grid_cells(units=units).to_arrow())
     con.execute("create table mart as select * from cells_frame")
     con.execute(
         "create table county_totals as select year, division_code, sum(total_tco2) as total_tco2 "
@@ -235,8 +236,13 @@ def test_the_audit_refuses_an_under_protected_or_published_cell_and_passes_the_e
         "create table parents as select * from (values ('K1', 'P'), ('K2', 'P'), ('K3', 'P')) "
         "as t(child, parent)"
     )
-    declaration = parse("grid", DECLARATION)
     register_published_names(con, {"by_county": "county_totals"})
+    return con
+
+
+def test_the_audit_refuses_an_under_protected_or_published_cell_and_passes_the_engines():
+    con = grid_warehouse()
+    declaration = parse("grid", DECLARATION)
     # the old smallest-cell pattern, published as it would have been
     con.execute(
         "create table old as select year, division_code, sector_code, is_suppressed, "
@@ -263,6 +269,22 @@ def test_the_audit_refuses_an_under_protected_or_published_cell_and_passes_the_e
         "select suppression_reason, count(*) from disclosure.grid__decisions group by 1 order by 1"
     ).fetchall()
     assert decisions == [("primary_units", 1), ("secondary", 3), (None, 8)]
+
+
+def test_a_primary_cell_another_table_publishes_stays_visible_and_the_audit_refuses_it():
+    units = {("K1", "s1"): 1, ("P", "s2"): 2}  # P's cells are published elsewhere
+    con = grid_warehouse(units)
+    declaration = parse("grid", DECLARATION)
+    columns = ["year", "division_code", "sector_code", "total_tco2", "is_suppressed"]
+    suppress_table(con, declaration, "mart", columns, {"by_county": "county_totals"}, RULES)
+    decided = con.execute(
+        "select suppression_reason, is_suppressed from disclosure.grid__decisions "
+        "where division_code = 'P' and sector_code = 's2'"
+    ).fetchone()
+    assert decided == ("primary_units", False)
+    [failure] = audit_table(con, declaration, "disclosure.grid", "mart", RULES).failures
+    assert failure.cell == ("P", "s2") and failure.problem == "published"
+    assert "meets the primary rule but is published" in failure.line("grid")
 
 
 def test_a_declaration_that_cannot_be_used_is_refused_with_its_key():
