@@ -123,8 +123,11 @@ def check_consistent(period: Period) -> None:
             )
 
 
-def _highs() -> highspy.Highs:
-    solver = highspy.Highs()
+def _highs():
+    # The solver core without highspy's Python callbacks: the wrapper class prints HiGHS's
+    # banner on the console of `emissions run`, the core does not (and needs no callbacks).
+    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
+    solver = core() if core is not None else highspy.Highs()
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("threads", 1)
     return solver
