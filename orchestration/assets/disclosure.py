@@ -153,7 +153,12 @@ def build_disclosure_checks(
         )
         pinned = [finding.line(table.name) for finding in audit.pinned]
         for line in pinned:
-            context.log.warning(line)
+            context.log.info(line)
+        if pinned:
+            context.log.warning(
+                f"{table.name}: {len(pinned)} cell value(s) only published margins of other "
+                f"tables keep within {level}; check {PINNED_CHECK} lists them"
+            )
         yield dg.AssetCheckResult(
             asset_key=key,
             check_name=PINNED_CHECK,
