@@ -13,8 +13,8 @@ value columns, up before down), while an end of its interval falls short:
 1. one LP finds the cheapest way to move the cell by the missing amount: a change y of every
    hideable cell with y = ±amount at the cell, Σ coefficient × y = 0 in every equation (so every
    published constant still holds), value + y >= 0, each identity kept, minimising the moves of
-   visible cells weighted by their cost (1 + the cell's share of the period's total, so fewer
-   cells first, then smaller ones);
+   visible cells weighted by their cost (1 per cell plus a tenth of its value over the period's
+   mean cell value: few cells, and small ones before large);
 2. every visible cell that moves is hidden (reason ``secondary``). The moved table is then one
    the attacker cannot rule out, so the cell's interval reaches v ± amount: the choice protects
    by construction, where the smallest cell of each equation (the old rule) adds almost nothing;
@@ -40,6 +40,9 @@ INF = highspy.kHighsInf
 # Relative margin by which the engine overshoots a required move, so the independent audit,
 # solving its own LPs to HiGHS's tolerances, finds the requirement met.
 OVERSHOOT = 1e-4
+# Cost of hiding a cell: 1, plus this much per mean cell value of the period in it. On the
+# 2015–2025 sample, against a cost of 1 per cell: 5 % more cells hidden, 22 % fewer tonnes.
+COST_PER_MEAN_VALUE = 0.1
 
 
 class DisclosureError(RuntimeError):
@@ -386,8 +389,8 @@ def protect(period: Period, rules: DisclosureRules) -> PeriodResult:
     ]
     if not targets:
         return PeriodResult(reasons, hidden.tolist(), [], [])
-    total = max(float(values[:, 0].sum()), 1e-9)
-    weights = 1.0 + values[:, 0] / total
+    mean = max(float(values[:, 0].mean()), 1e-9)
+    weights = 1.0 + COST_PER_MEAN_VALUE * values[:, 0] / mean
     mover = _Mover(period, weights)
     mover.hide([int(cell) for cell in np.flatnonzero(hidden)])
     solves = 0
