@@ -99,7 +99,7 @@ def audit_table(
         f"({declaration.never_hidden or 'false'}) as _never_hidden from {source}) "
         f"select {', '.join(f'p.{c}' for c in key)}, "
         + ", ".join(f"cast(p.{c} as double)" for c in values)
-        + ", p.is_suppressed, "
+        + f", p.{declaration.flag}, "
         + ", ".join(f"cast(m.{c} as double)" for c in values)
         + f", m._sensitive, m._never_hidden from {published} as p "
         f"inner join mart as m on {joined} order by all"

@@ -1,8 +1,10 @@
 """The ``disclosure:`` mapping of a published table that suppresses, parsed and checked.
 
-Written next to the table's declaration (today an entry of quality/published_tables.yml)::
+Written in the table's declaration, the ``config.meta.publish`` of its mart's YAML::
 
     disclosure:
+      suppressed_flag: {name: is_suppressed, after: total_tco2, zh: …, en: …, unit: ""}
+                                        # the published column the disclosure asset adds
       period: year                      # the equations hold within one period: one LP per period
       cell: [division_code, sector_code]  # a cell's key within its period
       values: [total_tco2]              # published amounts: null where a cell is hidden
@@ -71,6 +73,7 @@ class Declaration:
     margins_from: tuple[str, ...]
     equations: tuple[Equation, ...]
     relations: tuple[Relation, ...]
+    flag: str = "is_suppressed"
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -107,7 +110,8 @@ def parse(table: str, mapping: dict[str, Any]) -> Declaration:
     missing = [key for key in required if not mapping.get(key)]
     if missing:
         raise DeclarationError(f"{table}: disclosure lacks {', '.join(missing)}")
-    unknown = set(mapping) - {*required, "withheld", "never_hidden", "margins_from", "relations"}
+    optional = {"withheld", "never_hidden", "margins_from", "relations", "suppressed_flag"}
+    unknown = set(mapping) - {*required, *optional}
     if unknown:
         raise DeclarationError(
             f"{table}: disclosure has unknown key(s) {', '.join(sorted(unknown))}"
@@ -139,6 +143,7 @@ def parse(table: str, mapping: dict[str, Any]) -> Declaration:
         never_hidden=mapping.get("never_hidden"),
         margins_from=tuple(mapping.get("margins_from") or ()),
         equations=tuple(equations),
+        flag=(mapping.get("suppressed_flag") or {}).get("name", "is_suppressed"),
         relations=tuple(
             parse_relation(table, text, values) for text in mapping.get("relations") or ()
         ),

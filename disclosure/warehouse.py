@@ -117,7 +117,7 @@ def suppress_table(
     hidden_columns = set(declaration.values) | set(declaration.withheld)
     selected = []
     for column in published_columns:
-        if column == "is_suppressed":
+        if column == declaration.flag:
             selected.append("decisions.is_suppressed")
         elif column in hidden_columns:
             selected.append(

@@ -122,26 +122,50 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    """Statisticians' SQL on the published release: never blocks (nor waits for) a run."""
+def _run_read_only(con, statement: str, max_rows: int) -> str | None:
+    """Run a reader's statement on the locked-down catalog: None if it ran, else the one line
+    that says why not (refused: not a read, or a file outside the releases; or an SQL error)."""
     import duckdb
 
-    catalog = settings.published_dir / "catalog.duckdb"
-    if not catalog.exists():
-        print(f"no published release yet ({catalog} is missing): run `emissions run` first")
+    from publish.catalog import QueryRefused, check_read_only
+
+    try:
+        check_read_only(statement)
+        relation = con.sql(statement)
+        if relation is not None:
+            relation.show(max_rows=max_rows, max_width=200)
+    except QueryRefused as refusal:
+        return str(refusal)
+    except duckdb.PermissionException as error:
+        return f"refused: {str(error).splitlines()[0]} (only the published releases are readable)"
+    except duckdb.Error as error:
+        return f"SQL error: {error}"
+    return None
+
+
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    """Statisticians' SQL on the published release: never blocks (nor waits for) a run, and
+    reads the published views only (publish.catalog: no writes, no other file, no attaching)."""
+    from publish.catalog import open_catalog
+
+    try:
+        con = open_catalog(settings.published_dir)
+    except FileNotFoundError as error:
+        print(f"{error}: run `emissions run` first", file=sys.stderr)
         return 1
-    con = duckdb.connect(str(catalog), read_only=True)
     try:
         if args.query:
-            try:
-                con.sql(args.query).show(max_rows=args.max_rows, max_width=200)
-            except duckdb.Error as error:
-                print(f"SQL error: {error}", file=sys.stderr)
+            problem = _run_read_only(con, args.query, args.max_rows)
+            if problem is not None:
+                print(problem, file=sys.stderr)
                 return 1
             return 0
         tables = [row[0] for row in con.execute("show tables").fetchall()]
-        print(f"Published tables ({catalog}): {', '.join(tables)}")
-        print("End a statement with ';'. Ctrl-D quits.")
+        print(f"Published tables ({settings.published_dir}): {', '.join(tables)}")
+        print(
+            "Read-only: SELECT, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN. End a statement with ';'. "
+            "Ctrl-D quits."
+        )
         buffer: list[str] = []
         while True:
             try:
@@ -153,12 +177,9 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
             if line.rstrip().endswith(";"):
                 statement = "\n".join(buffer)
                 buffer = []
-                try:
-                    relation = con.sql(statement)
-                    if relation is not None:
-                        relation.show(max_rows=args.max_rows, max_width=200)
-                except duckdb.Error as error:
-                    print(f"SQL error: {error}")
+                problem = _run_read_only(con, statement, args.max_rows)
+                if problem is not None:
+                    print(problem)
     finally:
         con.close()
 
@@ -208,8 +229,10 @@ def parser() -> argparse.ArgumentParser:
     sql = commands.add_parser(
         "sql",
         help="SQL on the published tables (read-only; safe while a run writes)",
-        description="Open published/catalog.duckdb read-only: one view per published table. "
-        "With a query, print its result; without, an interactive prompt.",
+        description="Open published/catalog.duckdb read-only: one view per published table, "
+        "plus release_manifests and release_gate_results. Only reads run: a write, a file "
+        "outside the published releases, ATTACH, INSTALL, LOAD or SET is refused with one "
+        "line and a non-zero exit. With a query, print its result; without, a prompt.",
     )
     sql.add_argument("query", nargs="?", help="a SQL statement to run and print")
     sql.add_argument("--max-rows", type=int, default=40)

@@ -31,7 +31,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     settings.export()  # dbt's profiles.yml reads EMISSIONS_WAREHOUSE through env_var()
     variables = dbt_vars(settings.factor_set, settings.first_year, settings.last_year)
-    dbt_models = build_dbt_assets(ensure_manifest(variables), variables)
+    manifest = ensure_manifest(variables)
+    dbt_models = build_dbt_assets(manifest, variables)
     raw_assets = ingest_assets(settings.first_year)
     # The audit tables are written by every ingest asset as a side effect; dbt models that read
     # them (the data-quality report) see them as these two nodes downstream of all ingests.
@@ -46,8 +47,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         )
         for table in AUDIT_TABLES
     ]
-    disclosure_assets, disclosure_checks = disclosure_definitions()
-    publish_assets, gate_checks = publication_definitions()
+    disclosure_assets, disclosure_checks = disclosure_definitions(manifest)
+    publish_assets, gate_checks = publication_definitions(manifest)
     report = build_report_asset([asset.key for asset in publish_assets])
 
     ingest_jobs = {

@@ -1,4 +1,9 @@
-"""Write–audit–publish: a checked mart becomes a new Parquet release, switched in atomically."""
+"""Write–audit–publish: a gated table becomes a new Parquet release, switched in atomically.
+
+A release is written aside, renamed into ``published/.releases/<table>/<release_id>/``, and
+``published/<table>`` is switched to it by one rename of a link; old releases are pruned and the
+readers' catalog rebuilt (publish.catalog). The folder's names are those of publish.layout.
+"""
 
 from __future__ import annotations
 
@@ -7,70 +12,30 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import jinja2
-import yaml
-from dagster import AssetKey
 
-PUBLISHED_TABLES_FILE = Path(__file__).resolve().parents[1] / "quality" / "published_tables.yml"
-RELEASES_FOLDER = ".releases"
+from publish.catalog import write_catalog
+from publish.layout import (
+    DICTIONARY_JSON_FILE,
+    DICTIONARY_MARKDOWN_FILE,
+    GATE_REPORT_FILE,
+    MANIFEST_FILE,
+    RELEASES_FOLDER,
+    is_hidden,
+    staging_folder,
+    switching_link,
+)
+from publish.tables import PublishedTable
 
 
 class PublishError(RuntimeError):
     """The mart cannot be published as it stands; the message says which table and why."""
-
-
-@dataclass(frozen=True)
-class ColumnDoc:
-    name: str
-    zh: str
-    en: str
-    unit: str
-
-
-@dataclass(frozen=True)
-class PublishedTable:
-    name: str
-    model: str
-    suite: str
-    description_zh: str
-    description_en: str
-    columns: tuple[ColumnDoc, ...]
-    disclosure: dict[str, Any] | None = None  # the raw `disclosure` mapping (disclosure/)
-
-    @property
-    def source_relation(self) -> str:
-        """What is gated and published: the mart, or ``disclosure.<name>`` (its suppressed
-        cells null) when the table suppresses."""
-        return f"disclosure.{self.name}" if self.disclosure else self.model
-
-    @property
-    def gated_asset_key(self) -> AssetKey:
-        """The asset whose output is gated: the mart's dbt asset, or ``disclosure_<name>``."""
-        if self.disclosure:
-            return AssetKey(f"disclosure_{self.name}")
-        return AssetKey(self.model.split(".")[-1])
-
-
-def published_tables(path: Path = PUBLISHED_TABLES_FILE) -> dict[str, PublishedTable]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {
-        name: PublishedTable(
-            name=name,
-            model=entry["model"],
-            suite=entry["suite"],
-            description_zh=entry.get("description_zh", ""),
-            description_en=entry.get("description_en", ""),
-            columns=tuple(ColumnDoc(**column) for column in entry["columns"]),
-            disclosure=entry.get("disclosure"),
-        )
-        for name, entry in document.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -115,7 +80,7 @@ def publish_table(
     git_rev: str | None = None,
     release_id: str | None = None,
 ) -> Release:
-    """Write the mart as a new release folder and switch ``published/<table>`` to it.
+    """Write the table's source relation as a new release and switch ``published/<table>`` to it.
 
     The switch is one ``rename`` of a symlink, so a reader (or a run killed at any moment)
     sees either the previous release whole or the new one whole.
@@ -131,7 +96,7 @@ def publish_table(
     release_id = release_id or new_release_id()
     releases_dir = published_dir / RELEASES_FOLDER / table.name
     final = releases_dir / release_id
-    staging = releases_dir / f".{release_id}.partial"
+    staging = staging_folder(releases_dir, release_id)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
@@ -159,13 +124,14 @@ def publish_table(
         "release_id": release_id,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_revision": git_rev,
-        "source_model": source,
+        "source_model": table.relation,
+        "source_relation": source,
         "row_count": total_rows,
         "files": file_entries,
         "gate_results": gate_results,
         "description": {"zh": table.description_zh, "en": table.description_en},
     }
-    (staging / "manifest.json").write_text(
+    (staging / MANIFEST_FILE).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     write_data_dictionary(staging, table)
@@ -174,7 +140,7 @@ def publish_table(
     os.replace(staging, final)
     switch_current(published_dir, table.name, final)
     prune_releases(published_dir, table.name, keep_releases)
-    write_reader_catalog(published_dir)
+    write_catalog(published_dir)
     return Release(table.name, release_id, final, total_rows, manifest)
 
 
@@ -188,9 +154,9 @@ def write_data_dictionary(folder: Path, table: PublishedTable) -> None:
         "|---|---|---|---|",
     ]
     lines += [f"| {c.name} | {c.zh} | {c.en} | {c.unit} |" for c in table.columns]
-    (folder / "data_dictionary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (folder / "data_dictionary.json").write_text(
-        json.dumps([c.__dict__ for c in table.columns], ensure_ascii=False, indent=2),
+    (folder / DICTIONARY_MARKDOWN_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / DICTIONARY_JSON_FILE).write_text(
+        json.dumps([asdict(c) for c in table.columns], ensure_ascii=False, indent=2),
         encoding="utf-8",
     )
 
@@ -209,69 +175,18 @@ def write_gate_report(folder: Path, manifest: dict[str, Any]) -> None:
         success=all(gate.get("success") for gate in manifest["gate_results"]),
         gates=manifest["gate_results"],
     )
-    (folder / "quality_report.html").write_text(html, encoding="utf-8")
+    (folder / GATE_REPORT_FILE).write_text(html, encoding="utf-8")
 
 
 def switch_current(published_dir: Path, table: str, release: Path) -> None:
     link = published_dir / table
     if link.exists() and not link.is_symlink():
         raise PublishError(f"{link} is a real folder, not a release link: move it away first")
-    temporary = published_dir / f".{table}.switching"
+    temporary = switching_link(published_dir, table)
     if temporary.is_symlink() or temporary.exists():
         temporary.unlink()
     temporary.symlink_to(release.relative_to(published_dir))
     os.replace(temporary, link)
-
-
-CATALOG_FILE = "catalog.duckdb"
-
-
-def published_table_names(published_dir: Path) -> list[str]:
-    return sorted(
-        link.name for link in published_dir.iterdir() if link.is_symlink() and link.is_dir()
-    )
-
-
-def write_reader_catalog(published_dir: Path) -> Path:
-    """A small DuckDB file of views over the current releases, for statisticians' SQL.
-
-    It is a separate file from the warehouse, so readers never wait for (or block) the run that
-    writes the warehouse; its views read ``published/<table>/``, the link that each publish
-    switches atomically, so a query sees a whole release, old or new. The file itself is
-    rebuilt aside and renamed into place.
-    """
-    target = published_dir / CATALOG_FILE
-    building = published_dir / f".{CATALOG_FILE}.building"
-    building.unlink(missing_ok=True)
-    con = duckdb.connect(str(building))
-    try:
-        for name in published_table_names(published_dir):
-            if not any((published_dir / name).glob("year=*/*.parquet")):
-                continue  # an empty release (e.g. no carbon-market year yet): no view
-            files = (published_dir / name).as_posix() + "/year=*/*.parquet"
-            # year as a real column, not a Hive partition column: DuckDB 2.0 fails window
-            # functions partitioned by a partition column.
-            con.execute(
-                f"create view {name} as select * replace (cast(year as integer) as year) from "
-                f"read_parquet('{files}', hive_partitioning = true, union_by_name = true)"
-            )
-            dictionary = published_dir / name / "data_dictionary.json"
-            if dictionary.exists():
-                description = json.loads(dictionary.read_text(encoding="utf-8"))
-                for column in description:
-                    comment = f"{column['zh']} / {column['en']}" + (
-                        f" [{column['unit']}]" if column["unit"] else ""
-                    )
-                    con.execute(
-                        f'comment on column {name}."{column["name"]}" is '
-                        + "'"
-                        + comment.replace("'", "''")
-                        + "'"
-                    )
-    finally:
-        con.close()
-    os.replace(building, target)
-    return target
 
 
 def current_release(published_dir: Path, table: str) -> Path | None:
@@ -282,16 +197,14 @@ def current_release(published_dir: Path, table: str) -> Path | None:
 def prune_releases(published_dir: Path, table: str, keep: int) -> list[Path]:
     releases_dir = published_dir / RELEASES_FOLDER / table
     current = current_release(published_dir, table)
-    releases = sorted(
-        p for p in releases_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
+    releases = sorted(p for p in releases_dir.iterdir() if p.is_dir() and not is_hidden(p.name))
     removed = []
     for old in releases[: max(0, len(releases) - keep)]:
         if current is not None and old.resolve() == current:
             continue
         shutil.rmtree(old)
         removed.append(old)
-    for partial in releases_dir.glob(".*.partial"):
+    for partial in releases_dir.glob(staging_folder(releases_dir, "*").name):
         shutil.rmtree(partial, ignore_errors=True)
     return removed
 

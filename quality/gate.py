@@ -47,10 +47,18 @@ class DerivedCheck:
     expectations: tuple[dict[str, Any], ...]
 
 
+SUITE_KEYS = {"expectations", "checks"}
+
+
 @dataclass(frozen=True)
 class Suite:
-    name: str
-    model: str  # the warehouse relation it validates, e.g. marts.out_emissions__by_city
+    """The gate of one published table: ``quality/suites/<table>.yml``, bound by its name.
+
+    Its SQL speaks of published tables by their published names (the gate registers each as a
+    view of the relation it publishes) and of the warehouse's other relations by schema.
+    """
+
+    name: str  # the published table, the file's stem
     expectations: tuple[dict[str, Any], ...]
     checks: tuple[DerivedCheck, ...] = ()
 
@@ -60,8 +68,17 @@ class Suite:
             document = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as error:
             raise ValueError(f"suite file {path}: {error}") from None
+        if not isinstance(document, dict):
+            raise ValueError(f"suite file {path}: expected a mapping of {sorted(SUITE_KEYS)}")
+        unknown = set(document) - SUITE_KEYS
+        if unknown:
+            raise ValueError(
+                f"{path}: unknown key(s) {', '.join(sorted(unknown))}: a suite has only "
+                "`expectations` and `checks`; it is bound to its published table by its file "
+                "name (quality/suites/<table>.yml), the table to its mart by the mart's YAML"
+            )
         expectations = tuple(document.get("expectations") or ())
-        _check_expectations(path, "the model's", expectations)
+        _check_expectations(path, "the table's", expectations)
         checks = []
         for entry in document.get("checks") or ():
             missing = {"name", "query", "expectations"} - set(entry)
@@ -77,12 +94,35 @@ class Suite:
                     expectations=check_expectations,
                 )
             )
-        return cls(
-            name=document["suite"],
-            model=document["model"],
-            expectations=expectations,
-            checks=tuple(checks),
-        )
+        return cls(name=path.stem, expectations=expectations, checks=tuple(checks))
+
+
+class SuiteBindingError(ValueError):
+    """Published tables and suites do not match one to one; one line per table or suite."""
+
+
+def bind_suites(declared: dict[str, str], suites_dir: Path = SUITES_DIR) -> dict[str, Suite]:
+    """The suite of every published table, by table name: ``suites_dir/<table>.yml``.
+
+    ``declared`` maps each published table to where it is declared (for the message). A table
+    without a suite, or a suite without a table, is an error naming both.
+    """
+    files = {path.stem: path for path in sorted(suites_dir.glob("*.yml"))}
+    problems = [
+        f"published table {name} (declared in {where}) has no suite: write "
+        f"{suites_dir / (name + '.yml')}"
+        for name, where in sorted(declared.items())
+        if name not in files
+    ]
+    problems += [
+        f"suite {path} has no published table {name}: declare config.meta.publish.table: "
+        f"{name} on its mart's YAML, or delete the suite"
+        for name, path in files.items()
+        if name not in declared
+    ]
+    if problems:
+        raise SuiteBindingError("\n".join(problems))
+    return {name: Suite.load(files[name]) for name in sorted(declared)}
 
 
 @dataclass
@@ -90,7 +130,7 @@ class ExpectationOutcome:
     expectation: str
     column: str | None
     success: bool
-    check: str | None = None  # the derived check it belongs to; None for the model itself
+    check: str | None = None  # the derived check it belongs to; None for the table itself
     observed: Any = None
     unexpected_count: int | None = None
     sample: list[dict[str, Any]] = field(default_factory=list)
@@ -115,7 +155,7 @@ class ExpectationOutcome:
 @dataclass
 class GateResult:
     suite: str
-    model: str
+    model: str  # the relation validated (the published table's source relation)
     success: bool
     row_count: int
     outcomes: list[ExpectationOutcome]
@@ -168,11 +208,14 @@ def resolve_kwargs(
     return resolved
 
 
-def run_suite(frame, suite: Suite, run_query, fetch_frame=None, thresholds=None) -> GateResult:
+def run_suite(
+    frame, suite: Suite, run_query, fetch_frame=None, thresholds=None, relation: str | None = None
+) -> GateResult:
     """Validate a pandas frame against the suite, and each derived check's query result.
 
     ``run_query(sql)`` returns rows (resolves query kwargs); ``fetch_frame(sql)`` returns a
     pandas frame (the derived checks). ``thresholds`` default to quality/thresholds.yml.
+    ``relation`` is the warehouse relation the frame came from, recorded in the result.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx  # imported here: it costs seconds
@@ -182,7 +225,7 @@ def run_suite(frame, suite: Suite, run_query, fetch_frame=None, thresholds=None)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(f"{suite.name}_source")
-    batches = [(None, suite.model, suite.expectations, frame)]
+    batches = [(None, suite.name, suite.expectations, frame)]
     for check in suite.checks:
         if fetch_frame is None:
             raise ValueError(f"suite {suite.name} has derived checks: pass fetch_frame")
@@ -209,7 +252,7 @@ def run_suite(frame, suite: Suite, run_query, fetch_frame=None, thresholds=None)
         )
     return GateResult(
         suite=suite.name,
-        model=suite.model,
+        model=relation or suite.name,
         success=all(outcome.success for outcome in outcomes),
         row_count=len(frame),
         outcomes=outcomes,
@@ -222,7 +265,7 @@ def _validate(
     batch_definition = source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe(
         "whole_frame"
     )
-    gx_suite = gx.ExpectationSuite(name=f"{suite_name}.{check_name or 'model'}")
+    gx_suite = gx.ExpectationSuite(name=f"{suite_name}.{check_name or 'table'}")
     for declared in expectations:
         kwargs = resolve_kwargs(declared.get("kwargs") or {}, run_query, thresholds)
         expectation_class = gx.expectations.registry.get_expectation_impl(declared["type"])

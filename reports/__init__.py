@@ -4,10 +4,10 @@ Public API: `build_site`, `published_views_connection`, `serve`, `parse_page`,
 `render_page`, `format_value`, `ReportBuildError`, `SiteBuildResult`.
 """
 
+from publish.catalog import published_views_connection
 from reports.errors import ReportBuildError
 from reports.formats import format_value
 from reports.parser import parse_page
-from reports.published import published_views_connection
 from reports.render import render_page
 from reports.serve import serve
 from reports.site import SiteBuildResult, build_site

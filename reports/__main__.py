@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from publish.catalog import published_views_connection
 from reports.errors import ReportBuildError
-from reports.published import published_views_connection
 from reports.serve import serve
 from reports.site import build_site
 

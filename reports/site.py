@@ -26,11 +26,11 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
+from publish.catalog import published_views_connection
 from reports.errors import BuildProblem, PageError, ReportBuildError
 from reports.expressions import ExpressionError, evaluate, parse_expression
 from reports.formats import interpolation_text
 from reports.parser import Page, page_vars, parse_page, required_tables
-from reports.published import published_views_connection
 from reports.queries import existing_relations
 from reports.render import render_page
 

@@ -30,3 +30,13 @@ def shared_reference() -> Path:
     if not SHARED_REFERENCE.is_dir():
         pytest.skip(f"the shared reference data is not beside the repository ({SHARED_REFERENCE})")
     return SHARED_REFERENCE
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    """dbt_project/target/manifest.json, parsed as the code location does with default settings
+    (the published tables are declared in it)."""
+    from orchestration.dbt import dbt_vars, ensure_manifest
+
+    defaults = Settings.from_env({}, cwd=REPO_ROOT)
+    return ensure_manifest(dbt_vars(defaults.factor_set, defaults.first_year, defaults.last_year))

@@ -2,6 +2,8 @@
 suppresses, each with a blocking check that attacks the exact table about to be published and a
 warning check naming the cells that only other tables' published margins keep from protection."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from disclosure.audit import audit_table
@@ -14,16 +16,17 @@ from disclosure.warehouse import (
     suppress_table,
 )
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from publish.release import PublishedTable, published_tables
+from publish.tables import PublishedTable, published_tables
 
 AUDIT_CHECK = "no_cell_recoverable"
 PINNED_CHECK = "pinned_by_published_margins"
 SEED_KEYS = (dg.AssetKey("ref_disclosure_rules"), dg.AssetKey("ref_divisions"))
 
 
-def table_declarations() -> dict[str, PublishedTable]:
-    """Every published table by name: the one place this module reads the declarations."""
-    return published_tables()
+def table_declarations(manifest_path: Path | None = None) -> dict[str, PublishedTable]:
+    """Every published table by name (from the dbt manifest): the one place this module reads
+    the declarations."""
+    return published_tables(manifest_path)
 
 
 def margin_relations(declaration: Declaration, tables: dict[str, PublishedTable]) -> dict[str, str]:
@@ -43,7 +46,7 @@ def build_disclosure_asset(
     declaration = parse(table.name, table.disclosure or {})
     margins = margin_relations(declaration, tables)
     deps = [
-        dg.AssetKey(table.model.split(".")[-1]),
+        dg.AssetKey(table.model),
         *(tables[name].gated_asset_key for name in declaration.margins_from),
         *SEED_KEYS,
     ]
@@ -56,7 +59,7 @@ def build_disclosure_asset(
         kinds={"duckdb", "python"},
         pool=WAREHOUSE_POOL,
         description=(
-            f"{published_relation(table.name)}: {table.model} as it is published, cells that "
+            f"{published_relation(table.name)}: {table.relation} as it is published, cells that "
             "would reveal an enterprise hidden (primary and secondary suppression, thresholds "
             f"in ref_disclosure_rules); every cell's reason in {decisions_relation(table.name)}."
         ),
@@ -66,7 +69,7 @@ def build_disclosure_asset(
     ) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             rules = rules_from_warehouse(con)
-            summary = suppress_table(con, declaration, table.model, columns, margins, rules)
+            summary = suppress_table(con, declaration, table.relation, columns, margins, rules)
         context.log.info(
             f"{table.name}: {summary.cells} cells, "
             + ", ".join(f"{count} {reason}" for reason, count in summary.reasons.items())
@@ -126,7 +129,7 @@ def build_disclosure_checks(
             register_published_names(con, margins)
             rules = rules_from_warehouse(con)
             audit = audit_table(
-                con, declaration, published_relation(table.name), table.model, rules
+                con, declaration, published_relation(table.name), table.relation, rules
             )
         level = f"±{rules.protection_level:.0%}"
         failures = [{"line": finding.line(table.name)} for finding in audit.failures]
@@ -175,8 +178,10 @@ def build_disclosure_checks(
     return attack
 
 
-def disclosure_definitions() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    tables = table_declarations()
+def disclosure_definitions(
+    manifest_path: Path | None = None,
+) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    tables = table_declarations(manifest_path)
     suppressing = [t for t in tables.values() if t.disclosure]
     return (
         [build_disclosure_asset(t, tables) for t in suppressing],

@@ -1,15 +1,19 @@
-"""Quality gates as blocking asset checks on the marts, and the publish assets they guard."""
+"""Quality gates as blocking asset checks, and the publish assets they guard, for every table
+that a mart's YAML declares published (publish.tables, read from the dbt manifest)."""
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
 from orchestration.settings import REPO_ROOT
-from publish.release import PublishedTable, git_revision, publish_table, published_tables
-from quality.gate import SUITES_DIR, Suite, run_suite
+from publish.release import git_revision, publish_table
+from publish.tables import PublishedTable, published_tables
+from quality.gate import SUITES_DIR, Suite, bind_suites, run_suite
 
 RESULTS_DDL = """
 create schema if not exists audit;
@@ -24,39 +28,74 @@ create table if not exists audit.quality_results (
 """
 
 
-def model_asset_key(model: str) -> dg.AssetKey:
-    """``marts.out_emissions__by_city`` is the dbt asset ``out_emissions__by_city``."""
-    return dg.AssetKey(model.split(".")[-1])
+def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, _, name = relation.rpartition(".")
+    return bool(
+        con.execute(
+            "select 1 from duckdb_tables() where schema_name = ? and table_name = ? "
+            "union all select 1 from duckdb_views() where schema_name = ? and view_name = ?",
+            [schema, name, schema, name],
+        ).fetchall()
+    )
 
 
-def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
-    suite = Suite.load(SUITES_DIR / f"{table.suite}.yml")
+def register_published_views(
+    con: duckdb.DuckDBPyConnection, table: PublishedTable, tables: Mapping[str, PublishedTable]
+) -> None:
+    """Temporary views named as the tables are published, over what each would publish (its
+    source relation, its published columns), so that suites speak of published tables. The
+    gated table's relation must exist; the others are registered where they exist."""
+    for other in tables.values():
+        if other.name != table.name and not _relation_exists(con, other.source_relation):
+            continue
+        available = {
+            row[0]
+            for row in con.execute(f"select * from {other.source_relation} limit 0").description
+        }
+        missing = [name for name in other.column_names if name not in available]
+        if missing:
+            raise dg.Failure(
+                f"{other.name}: {other.source_relation} lacks the published column(s) "
+                f"{', '.join(missing)} declared in {other.declared_in}"
+            )
+        columns = ", ".join(f'"{name}"' for name in other.column_names)
+        con.execute(
+            f'create or replace temporary view "{other.name}" as '
+            f"select {columns} from {other.source_relation}"
+        )
 
+
+def build_gate_check(
+    table: PublishedTable, suite: Suite, tables: Mapping[str, PublishedTable]
+) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=table.gated_asset_key,
-        name=f"gx_{suite.name}",
+        name=f"gx_{table.name}",
         blocking=True,
         pool=WAREHOUSE_POOL,
         description=(
-            f"Great Expectations suite quality/suites/{suite.name}.yml: "
-            f"{len(suite.expectations)} expectations; failing blocks publication of {table.name}."
+            f"Great Expectations suite quality/suites/{table.name}.yml on "
+            f"{table.source_relation} (as {table.name}): {len(suite.expectations)} expectations "
+            f"and {len(suite.checks)} derived checks; failing blocks every publication."
         ),
     )
     def gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         with warehouse.connect() as con:
-            frame = con.sql(f"select * from {table.source_relation}").df()
+            register_published_views(con, table, tables)
+            frame = con.sql(f'select * from "{table.name}"').df()
             result = run_suite(
                 frame,
                 suite,
                 run_query=lambda sql: con.execute(sql).fetchall(),
                 fetch_frame=lambda sql: con.sql(sql).df(),
+                relation=table.source_relation,
             )
             con.execute(RESULTS_DDL)
             con.execute(
                 "insert into audit.quality_results values (?, ?, ?, ?, ?, ?)",
                 [
                     context.run.run_id,
-                    suite.name,
+                    table.name,
                     table.source_relation,
                     result.success,
                     datetime.now(UTC).replace(tzinfo=None),
@@ -91,20 +130,20 @@ def build_gate_check(table: PublishedTable) -> dg.AssetChecksDefinition:
 
 
 def build_publish_asset(
-    table: PublishedTable, gated_models: list[dg.AssetKey]
+    table: PublishedTable, gated_keys: list[dg.AssetKey]
 ) -> dg.AssetsDefinition:
-    # Every published table waits on every gated mart: one failed gate stops the whole release
+    # Every published table waits on every gated asset: one failed gate stops the whole release
     # set, so departments never get tables from two different states of the accounts.
     @dg.asset(
         name=f"published_{table.name}",
-        deps=[table.gated_asset_key, *gated_models],
+        deps=gated_keys,
         group_name="published",
         kinds={"parquet"},
         pool=WAREHOUSE_POOL,
         description=(
             f"{table.description_zh} ({table.description_en}): Parquet release of "
-            f"{table.source_relation} under published/{table.name}/, written only after its gate "
-            "passed."
+            f"{table.source_relation} under published/{table.name}/, written only after every "
+            "gate passed."
         ),
     )
     def publish(
@@ -114,12 +153,13 @@ def build_publish_asset(
             con.execute(RESULTS_DDL)
             rows = con.execute(
                 "select result from audit.quality_results where run_id = ? and suite = ?",
-                [context.run_id, table.suite],
+                [context.run_id, table.name],
             ).fetchall()
             if not rows:
                 raise dg.Failure(
-                    f"{table.name}: no quality gate ran for {table.model} in this run; "
-                    "materialise the mart with its checks before publishing"
+                    f"{table.name}: no quality gate ran on {table.source_relation} in this run; "
+                    f"materialise {table.gated_asset_key.to_user_string()} with its checks "
+                    "before publishing"
                 )
             gate_results = [json.loads(row[0]) for row in rows]
             release = publish_table(
@@ -142,10 +182,15 @@ def build_publish_asset(
     return publish
 
 
-def publication_definitions() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    tables = list(published_tables().values())
-    gated = sorted({t.gated_asset_key for t in tables}, key=lambda k: k.to_user_string())
+def publication_definitions(
+    manifest_path: Path | None = None, suites_dir: Path = SUITES_DIR
+) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    """A gate check and a publish asset per published table of the manifest; a table without a
+    suite, or a suite without a table, stops the code location loading (naming both)."""
+    tables = published_tables(manifest_path)
+    suites = bind_suites({t.name: t.declared_in for t in tables.values()}, suites_dir)
+    gated = sorted({t.gated_asset_key for t in tables.values()}, key=lambda k: k.to_user_string())
     return (
-        [build_publish_asset(t, [k for k in gated if k != t.gated_asset_key]) for t in tables],
-        [build_gate_check(t) for t in tables],
+        [build_publish_asset(t, gated) for t in tables.values()],
+        [build_gate_check(t, suites[t.name], tables) for t in tables.values()],
     )

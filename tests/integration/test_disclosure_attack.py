@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-import yaml
 
 from disclosure.audit import audit_table
 from disclosure.declaration import parse
 from disclosure.rules import DisclosureRules
-from publish.release import PUBLISHED_TABLES_FILE
+from publish.tables import published_tables
 
 pytestmark = pytest.mark.integration
 
@@ -20,15 +19,15 @@ pytestmark = pytest.mark.integration
 def test_no_primary_cell_of_the_release_can_be_narrowed_below_its_protection(built):
     name = "emissions_by_division_sector"
     settings = built.settings
-    declarations = yaml.safe_load(PUBLISHED_TABLES_FILE.read_text(encoding="utf-8"))
-    declaration = parse(name, declarations[name]["disclosure"])
+    table = published_tables()[name]
+    declaration = parse(name, table.disclosure)
     published = settings.published_dir
     con = duckdb.connect()
     # What an outsider has: the released Parquet files of the table and of its margins.
-    for table in {name, *declaration.margins_from}:
+    for released in {name, *declaration.margins_from}:
         con.execute(
-            f"create view {table} as select * replace (cast(year as integer) as year) from "
-            f"read_parquet('{published / table}/year=*/*.parquet', hive_partitioning = true)"
+            f"create view {released} as select * replace (cast(year as integer) as year) from "
+            f"read_parquet('{published / released}/year=*/*.parquet', hive_partitioning = true)"
         )
     # The true values (to judge the intervals) and the reference codes, from the warehouse.
     con.execute(f"attach '{settings.warehouse_path}' as warehouse (read_only)")
@@ -36,7 +35,7 @@ def test_no_primary_cell_of_the_release_can_be_narrowed_below_its_protection(bui
     for seed in ("ref_divisions", "ref_disclosure_rules"):
         con.execute(f"create view reference.{seed} as select * from warehouse.reference.{seed}")
     rules = DisclosureRules.from_seed()
-    source = "warehouse." + declarations[name]["model"]
+    source = f"warehouse.{table.relation}"
     audit = audit_table(con, declaration, name, source, rules)
     assert audit.hidden_cells > 0 and audit.findings
     assert audit.passed, "\n".join(finding.line(name) for finding in audit.failures)

@@ -56,6 +56,21 @@ def test_gate_is_a_blocking_check_on_the_mart(home):
     assert any(name.startswith("unique_combination") for name in checks)
 
 
+def test_every_published_table_is_gated_and_waits_on_every_gate(home, dbt_manifest):
+    from publish.tables import published_tables
+
+    graph = build_defs(home).resolve_asset_graph()
+    tables = published_tables(dbt_manifest)
+    gated = {table.gated_asset_key for table in tables.values()}
+    for table in tables.values():
+        check = dg.AssetCheckKey(table.gated_asset_key, f"gx_{table.name}")
+        assert check in graph.asset_check_keys and graph.get_check_spec(check).blocking
+        published = graph.get(dg.AssetKey(f"published_{table.name}"))
+        assert set(published.parent_keys) == gated, table.name
+    published_keys = {k for k in graph.get_all_asset_keys() if k.path[0].startswith("published_")}
+    assert published_keys == {dg.AssetKey(f"published_{name}") for name in tables}
+
+
 def test_every_warehouse_writer_is_in_the_single_slot_pool(home):
     defs = build_defs(home)
     graph = defs.resolve_asset_graph()

@@ -10,8 +10,6 @@ import pytest
 from quality.gate import Suite, resolve_kwargs, run_suite, substitute
 
 SUITE = """
-suite: city_totals
-model: main.cities
 expectations:
   - type: expect_compound_columns_to_be_unique
     kwargs: {column_list: [year, division_code]}
@@ -52,7 +50,7 @@ def warehouse():
 
 
 def gate(con: duckdb.DuckDBPyConnection, tmp_path: Path, thresholds: dict):
-    path = tmp_path / "suite.yml"
+    path = tmp_path / "city_totals.yml"
     path.write_text(SUITE, encoding="utf-8")
     suite = Suite.load(path)
     return run_suite(
@@ -61,6 +59,7 @@ def gate(con: duckdb.DuckDBPyConnection, tmp_path: Path, thresholds: dict):
         run_query=lambda sql: con.execute(sql).fetchall(),
         fetch_frame=lambda sql: con.sql(sql).df(),
         thresholds=thresholds,
+        relation="main.cities",
     )
 
 
@@ -105,18 +104,54 @@ def test_a_missing_city_fails_completeness(warehouse, tmp_path):
     assert failed == {("expect_column_distinct_values_to_equal_set", "division_code")}
 
 
-def test_every_suite_and_the_thresholds_file_load():
+def test_every_published_table_has_its_suite_and_every_suite_loads(dbt_manifest):
     import re
 
-    from publish.release import published_tables
-    from quality.gate import SUITES_DIR, load_thresholds
+    from publish.tables import published_tables
+    from quality.gate import SUITES_DIR, bind_suites, load_thresholds
 
     thresholds = load_thresholds()
     assert all(isinstance(v, int | float) for v in thresholds.values())
-    for table in published_tables().values():
-        path = SUITES_DIR / f"{table.suite}.yml"
-        suite = Suite.load(path)
-        assert suite.model == table.source_relation, path
+    tables = published_tables(dbt_manifest)
+    suites = bind_suites({name: table.declared_in for name, table in tables.items()})
+    assert sorted(suites) == sorted(tables)
+    for name, suite in suites.items():
+        path = SUITES_DIR / f"{name}.yml"
+        assert suite.name == name
         text = path.read_text(encoding="utf-8")
-        for name in re.findall(r"\$\{(\w+)\}", text) + re.findall(r"threshold: (\w+)", text):
-            assert name in thresholds, f"{path} uses unknown threshold {name}"
+        for threshold in re.findall(r"\$\{(\w+)\}", text) + re.findall(r"threshold: (\w+)", text):
+            assert threshold in thresholds, f"{path} uses unknown threshold {threshold}"
+        # suites speak of published tables: no suite names the relation a table is published from
+        for table in tables.values():
+            assert table.source_relation not in text, f"{path} names {table.source_relation}"
+
+
+def test_a_table_without_a_suite_and_a_suite_without_a_table_are_named(tmp_path):
+    from quality.gate import SuiteBindingError, bind_suites
+
+    (tmp_path / "emissions_by_city.yml").write_text(SUITE, encoding="utf-8")
+    (tmp_path / "emissions_by_town.yml").write_text(SUITE, encoding="utf-8")
+    declared = {
+        "emissions_by_city": "dbt_project/models/marts/out_emissions__by_city.yml",
+        "energy_by_park": "dbt_project/models/marts/out_energy__by_park.yml",
+    }
+    with pytest.raises(SuiteBindingError) as caught:
+        bind_suites(declared, tmp_path)
+    assert str(caught.value).splitlines() == [
+        "published table energy_by_park (declared in dbt_project/models/marts/"
+        f"out_energy__by_park.yml) has no suite: write {tmp_path / 'energy_by_park.yml'}",
+        f"suite {tmp_path / 'emissions_by_town.yml'} has no published table emissions_by_town: "
+        "declare config.meta.publish.table: emissions_by_town on its mart's YAML, or delete the "
+        "suite",
+    ]
+    (tmp_path / "emissions_by_town.yml").unlink()
+    (tmp_path / "energy_by_park.yml").write_text(SUITE, encoding="utf-8")
+    suites = bind_suites(declared, tmp_path)
+    assert sorted(suites) == ["emissions_by_city", "energy_by_park"]
+
+
+def test_a_suite_naming_its_model_is_refused(tmp_path):
+    path = tmp_path / "emissions_by_city.yml"
+    path.write_text("model: marts.out_emissions__by_city\n" + SUITE, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"unknown key\(s\) model: a suite has only"):
+        Suite.load(path)

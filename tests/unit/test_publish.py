@@ -1,4 +1,5 @@
-"""Write–audit–publish: releases, manifests, atomic switch, pruning, refusal after a failed gate."""
+"""Write–audit–publish: releases, manifests, atomic switch, pruning, refusal after a failed gate,
+and releases that every reader opens with its defaults."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import polars as pl
 import pytest
 
 from publish import release as publishing
-from publish.release import ColumnDoc, PublishedTable, PublishError, publish_table
+from publish.release import PublishError, publish_table
+from publish.tables import ColumnDoc, PublishedTable
 
 TABLE = PublishedTable(
     name="emissions_by_city",
-    model="marts.cities",
-    suite="emissions_by_city",
+    model="cities",
+    relation="marts.cities",
     description_zh="各市排放",
     description_en="Emissions by city",
     columns=(
@@ -27,6 +29,12 @@ TABLE = PublishedTable(
 )
 PASSED = [{"suite": "emissions_by_city", "model": "marts.cities", "success": True,
            "row_count": 4, "outcomes": []}]  # fmt: skip
+METADATA = {
+    "_manifest.json",
+    "_data_dictionary.md",
+    "_data_dictionary.json",
+    "_quality_report.html",
+}
 
 
 @pytest.fixture
@@ -52,8 +60,14 @@ def test_release_has_partitions_manifest_dictionary_and_offline_report(con, tmp_
     release = publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
     current = tmp_path / "emissions_by_city"
     assert current.is_symlink() and current.resolve() == release.path
-    manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+    # Parquet partitions and the four metadata files, whose names readers skip: nothing else.
+    assert set(release_files(current)) == METADATA | {
+        "year=2020/part_0.parquet",
+        "year=2021/part_0.parquet",
+    }
+    manifest = json.loads((current / "_manifest.json").read_text(encoding="utf-8"))
     assert manifest["row_count"] == 4 and manifest["gate_results"] == PASSED
+    assert manifest["source_model"] == manifest["source_relation"] == "marts.cities"
     assert sorted(f["path"] for f in manifest["files"]) == [
         "year=2020/part_0.parquet",
         "year=2021/part_0.parquet",
@@ -62,15 +76,45 @@ def test_release_has_partitions_manifest_dictionary_and_offline_report(con, tmp_
         assert hashlib.sha256((current / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
     frame = pl.read_parquet(current / "year=*/*.parquet", hive_partitioning=True)
     assert set(frame.columns) == {"year", "division_code", "total_tco2"}, "only listed columns"
-    dictionary = json.loads((current / "data_dictionary.json").read_text(encoding="utf-8"))
+    dictionary = json.loads((current / "_data_dictionary.json").read_text(encoding="utf-8"))
     assert dictionary[2] == {
         "name": "total_tco2",
         "zh": "排放总量",
         "en": "Total CO2",
         "unit": "tCO2",
     }
-    html = (current / "quality_report.html").read_text(encoding="utf-8")
+    markdown = (current / "_data_dictionary.md").read_text(encoding="utf-8")
+    assert "| total_tco2 | 排放总量 | Total CO2 | tCO2 |" in markdown.splitlines()
+    html = (current / "_quality_report.html").read_text(encoding="utf-8")
     assert "emissions_by_city" in html and "http://" not in html and "https://" not in html
+
+
+def test_every_reader_opens_a_release_with_its_defaults(con, tmp_path: Path):
+    """pandas, pyarrow, polars and DuckDB read ``published/<table>`` as it is: the metadata
+    beside the Parquet carries names they skip (a `manifest.json` there broke pandas and
+    pyarrow: "Could not open Parquet input source")."""
+    import pandas as pd
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
+    folder = tmp_path / "emissions_by_city"
+    expected = {(2020, "140100", 100.0), (2020, "140200", 50.0), (2021, "140100", 110.0),
+                (2021, "140200", 52.0)}  # fmt: skip
+
+    def rows(records) -> set[tuple]:
+        return {(int(r["year"]), r["division_code"], float(r["total_tco2"])) for r in records}
+
+    assert rows(pd.read_parquet(folder).to_dict("records")) == expected
+    assert rows(ds.dataset(folder, partitioning="hive").to_table().to_pylist()) == expected
+    assert rows(pq.read_table(folder).to_pylist()) == expected
+    # polars needs a glob (it refuses a folder of mixed extensions) and turns Hive partitions
+    # into columns only when asked for a glob; its defaults read every row without `year`.
+    glob = (folder / "**" / "*.parquet").as_posix()
+    assert pl.read_parquet(glob).columns == ["division_code", "total_tco2"]
+    assert pl.read_parquet(glob).height == 4
+    assert rows(pl.read_parquet(glob, hive_partitioning=True).to_dicts()) == expected
+    assert rows(duckdb.sql(f"select * from read_parquet('{glob}')").pl().to_dicts()) == expected
 
 
 def test_failed_gate_is_refused_and_the_last_release_stays(con, tmp_path: Path):
@@ -84,6 +128,8 @@ def test_failed_gate_is_refused_and_the_last_release_stays(con, tmp_path: Path):
 
 
 def test_a_publish_killed_midway_leaves_the_previous_release_whole(con, tmp_path, monkeypatch):
+    import pandas as pd
+
     first = publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
     before = release_files(first.path)
     con.execute("update marts.cities set total_tco2 = total_tco2 * 2")
@@ -96,8 +142,10 @@ def test_a_publish_killed_midway_leaves_the_previous_release_whole(con, tmp_path
         publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
     assert (tmp_path / "emissions_by_city").resolve() == first.path
     assert release_files(first.path) == before
-    frame = pl.read_parquet(tmp_path / "emissions_by_city" / "year=*/*.parquet")
-    assert frame["total_tco2"].sum() == pytest.approx(312.0)
+    # the half-written release is hidden: beside the releases, never in a reader's way
+    (partial,) = [p for p in first.path.parent.iterdir() if p.name.endswith(".partial")]
+    assert partial.name.startswith(".")
+    assert pd.read_parquet(tmp_path / "emissions_by_city")["total_tco2"].sum() == 312
     monkeypatch.undo()
     second = publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
     assert not any(p.name.endswith(".partial") for p in second.path.parent.iterdir())
@@ -122,25 +170,18 @@ def test_old_releases_are_pruned_to_the_configured_number(con, tmp_path: Path):
 
 def test_a_mart_lacking_a_documented_column_is_refused(con, tmp_path: Path):
     con.execute("alter table marts.cities drop column total_tco2")
-    with pytest.raises(PublishError, match="lacks column"):
+    with pytest.raises(PublishError, match=r"marts\.cities lacks column\(s\) total_tco2"):
         publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
 
 
-def test_readers_catalog_has_a_view_per_published_table(con, tmp_path: Path):
-    publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
-    catalog = duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True)
-    try:
-        total = catalog.execute("select sum(total_tco2) from emissions_by_city").fetchone()[0]
-        assert total == pytest.approx(312.0)
-        comment = catalog.execute(
-            "select comment from duckdb_columns() where table_name = 'emissions_by_city' "
-            "and column_name = 'total_tco2'"
-        ).fetchone()[0]
-        assert comment == "排放总量 / Total CO2 [tCO2]"
-        # the next release is visible through the same open catalog: views read the link
-        con.execute("update marts.cities set total_tco2 = total_tco2 * 2")
-        publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
-        total = catalog.execute("select sum(total_tco2) from emissions_by_city").fetchone()[0]
-        assert total == pytest.approx(624.0)
-    finally:
-        catalog.close()
+def test_a_table_under_disclosure_is_published_from_the_disclosure_relation(con, tmp_path):
+    con.execute("create schema disclosure")
+    con.execute(
+        "create table disclosure.emissions_by_city as "
+        "select year, division_code, null::decimal(18, 1) as total_tco2 from marts.cities"
+    )
+    table = PublishedTable(**{**TABLE.__dict__, "disclosure": {"rule": "dominance"}})
+    release = publish_table(con, table, tmp_path, gate_results=PASSED, keep_releases=3)
+    assert release.manifest["source_relation"] == "disclosure.emissions_by_city"
+    frame = pl.read_parquet(release.path / "**/*.parquet")
+    assert frame.height == 4 and frame["total_tco2"].null_count() == 4

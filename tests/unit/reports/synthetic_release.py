@@ -4,7 +4,7 @@ Every table of the data contract's "Published extracts" (only the columns the co
 must exist) and the two reporting tables are computed in DuckDB from the real division list
 (dbt_project/seeds/ref_divisions.csv) with simple formulas, then written the way
 publish.release writes a release: `.releases/<table>/<id>/year=YYYY/*.parquet`, a
-manifest.json with gate results, and a relative symlink `published/<table>` to it.
+_manifest.json with gate results, and a relative symlink `published/<table>` to it.
 
 The numbers are made up but consistent (cities are the sums of their counties, the province
 the sum of its cities), so tests can compute what a page must show from the same tables.
@@ -259,7 +259,7 @@ def write_synthetic_release(published: Path, *, skip: tuple[str, ...] = ()) -> P
             "gate_results": _gate_results(name, rows),
             "description": {"zh": name, "en": name},
         }
-        (release / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        (release / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         (published / name).symlink_to(release.relative_to(published))
     connection.close()
     return published

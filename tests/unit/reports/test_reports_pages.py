@@ -15,10 +15,10 @@ import pytest
 from reports_helpers import chart_specs, links_of
 from synthetic_release import FAST_SECTOR, write_synthetic_release
 
+from publish.catalog import published_views_connection
 from reports.errors import ReportBuildError
 from reports.formats import format_value
 from reports.parser import page_vars, parse_page
-from reports.published import published_views_connection
 from reports.site import build_site
 
 PAGES = Path(__file__).resolve().parents[3] / "reports" / "pages"
@@ -264,7 +264,7 @@ def test_a_release_with_no_carbon_market_rows_still_builds(tmp_path):
     )
     empty = published / "ets_compliance_by_city_sector"
     empty.mkdir()
-    (empty / "manifest.json").write_text('{"row_count": 0, "gate_results": []}', encoding="utf-8")
+    (empty / "_manifest.json").write_text('{"row_count": 0, "gate_results": []}', encoding="utf-8")
     result = build_site(
         PAGES, tmp_path / "site", connection_factory=lambda: published_views_connection(published)
     )

@@ -10,12 +10,13 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import duckdb
 import pytest
 import vl_convert
 from reports_helpers import chart_specs, city_connection, links_of, write_pages, write_published
 
+from publish.catalog import published_views_connection
 from reports.errors import ReportBuildError
-from reports.published import published_views_connection
 from reports.serve import make_server
 from reports.site import SITE_MARKER, build_site
 
@@ -309,24 +310,31 @@ def test_sql_can_be_shown_on_request(tmp_path):
     assert '<details class="sql"><summary>SQL: q</summary><pre><code>select 42 as a' in index
 
 
-def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
-    # The layout of publish.release: published/<table> is a relative symlink to a release.
-    published = tmp_path / "published"
-    release = write_published(published / ".releases" / "r1")
-    os.symlink(Path(".releases/r1/emissions_by_city"), published / "emissions_by_city")
-    (release / "emissions_by_city" / "manifest.json").write_text("{}")
-    # A partition that is itself a symlink (DuckDB's ** glob would not follow it).
-    extra = tmp_path / "elsewhere" / "year=2024"
+def _partition_2024(folder: Path) -> Path:
+    """A year=2024 partition (the 2023 rows again) in ``folder``."""
+    extra = folder / "year=2024"
     extra.mkdir(parents=True)
     connection = city_connection()
     connection.execute(
         f"copy (select * exclude (year) from emissions_by_city where year = 2023) "
         f"to '{(extra / 'part-0.parquet').as_posix()}' (format parquet)"
     )
+    return extra
+
+
+def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
+    # The layout of publish.release: published/<table> is a relative symlink to a release.
+    published = tmp_path / "published"
+    release = write_published(published / ".releases" / "r1")
+    os.symlink(Path(".releases/r1/emissions_by_city"), published / "emissions_by_city")
+    (release / "emissions_by_city" / "_manifest.json").write_text("{}")
+    # A partition that is itself a symlink (DuckDB's ** glob would not follow it), to a folder
+    # of the releases folder.
+    extra = _partition_2024(published / ".releases" / "shared")
     os.symlink(extra, release / "emissions_by_city" / "year=2024")
     (published / "_staging").mkdir()
     os.symlink(Path(".releases/r1/emissions_by_city"), published / ".emissions_by_city.switching")
-    (published / "manifest.json").write_text("{}")
+    (published / "_manifest.json").write_text("{}")
 
     views = published_views_connection(published)
     names = {
@@ -340,6 +348,19 @@ def test_published_views_follow_symlinks_and_skip_hidden_folders(tmp_path):
         "select year, count(*) from emissions_by_city group by year order by year"
     ).fetchall()
     assert counts == [(2022, 2), (2023, 2), (2024, 2)]
+
+
+def test_a_release_linking_to_a_file_outside_the_releases_cannot_be_read(tmp_path):
+    # DuckDB judges the allowed folders on the resolved path: a link inside a release to
+    # anything outside the releases is refused when read, loudly, naming the file.
+    published = tmp_path / "published"
+    release = write_published(published / ".releases" / "r1")
+    os.symlink(Path(".releases/r1/emissions_by_city"), published / "emissions_by_city")
+    extra = _partition_2024(tmp_path / "elsewhere")
+    os.symlink(extra, release / "emissions_by_city" / "year=2024")
+    views = published_views_connection(published)
+    with pytest.raises(duckdb.PermissionException, match=r"year=2024/part-0\.parquet"):
+        views.execute("select count(*) from emissions_by_city").fetchall()
 
 
 def test_pages_whose_tables_are_not_published_get_a_notice_and_a_warning(tmp_path):
@@ -410,7 +431,7 @@ def test_release_manifests_and_gate_results_are_tables_of_the_connection(tmp_pat
         "description": {"zh": "各市", "en": "cities"},
         "source_model": "marts.x",
     }
-    (published / "emissions_by_city" / "manifest.json").write_text(json.dumps(manifest))
+    (published / "emissions_by_city" / "_manifest.json").write_text(json.dumps(manifest))
     connection = published_views_connection(published)
     assert connection.execute(
         "select table_name, release_id, cast(created_at as varchar), row_count, file_count, "

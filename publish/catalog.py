@@ -1,0 +1,375 @@
+"""Readers' DuckDB over the published releases: one builder of views, and a read-only guard.
+
+``build_views`` makes, in a DuckDB connection, one view per published table over the Parquet
+files of its current release, listed when the view is made (the resolved release folder, never
+a glob through the ``published/<table>`` link, so a query running while a release switches reads
+the old release or the new one, never files of both), with the data dictionary as column
+comments; beside them the tables ``release_manifests`` (one row per table) and
+``release_gate_results`` (one row per expectation of each table's gate), from the releases'
+manifests. It serves all three readers:
+
+- ``write_catalog``: ``published/catalog.duckdb``, rebuilt aside and renamed in after every
+  publish, which departments open with their own DuckDB (``read_only=True``);
+- ``open_catalog``: that file for ``emissions sql``, locked down (see ``lock_down``);
+- ``published_views_connection``: an in-memory connection for the report renderer, locked down.
+
+``check_read_only`` refuses, before DuckDB sees them, the statements that are not reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from publish.layout import (
+    CATALOG_FILE,
+    DICTIONARY_JSON_FILE,
+    MANIFEST_FILE,
+    RELEASES_FOLDER,
+    building_catalog,
+    is_hidden,
+)
+
+MANIFESTS_TABLE = "release_manifests"
+GATE_RESULTS_TABLE = "release_gate_results"
+OBSERVED_TEXT_LIMIT = 200
+
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("table_name", pa.string()),
+        ("release_id", pa.string()),
+        ("created_at", pa.timestamp("s")),
+        ("git_revision", pa.string()),
+        ("source_model", pa.string()),
+        ("description_zh", pa.string()),
+        ("description_en", pa.string()),
+        ("row_count", pa.int64()),
+        ("file_count", pa.int64()),
+        ("gate_passed", pa.bool_()),
+        ("expectation_count", pa.int64()),
+        ("failed_expectation_count", pa.int64()),
+    ]
+)
+GATE_RESULT_SCHEMA = pa.schema(
+    [
+        ("table_name", pa.string()),
+        ("release_id", pa.string()),
+        ("suite", pa.string()),
+        ("model", pa.string()),
+        ("checked_rows", pa.int64()),
+        ("expectation", pa.string()),
+        ("column_name", pa.string()),
+        ("success", pa.bool_()),
+        ("observed", pa.string()),
+        ("unexpected_count", pa.int64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class CurrentRelease:
+    """What ``published/<name>`` shows now: its resolved folder, Parquet files and manifest."""
+
+    name: str
+    folder: Path
+    files: tuple[str, ...]
+    manifest: dict[str, Any] | None
+
+
+def _parquet_files(folder: Path) -> tuple[str, ...]:
+    """The release's Parquet files, hidden names skipped (links followed, loops walked once)."""
+    files: list[str] = []
+    seen: set[str] = set()
+    for directory, subdirectories, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(directory)
+        if real in seen:
+            subdirectories[:] = []
+            continue
+        seen.add(real)
+        subdirectories[:] = sorted(d for d in subdirectories if not is_hidden(d))
+        files += [
+            os.path.join(directory, name)
+            for name in sorted(names)
+            if name.endswith(".parquet") and not is_hidden(name)
+        ]
+    return tuple(files)
+
+
+def _table_folders(published_dir: Path) -> dict[str, Path]:
+    """Table name → the resolved folder of ``published/<name>`` (a release link or a folder)."""
+    published_dir = Path(published_dir)
+    if not published_dir.is_dir():
+        raise FileNotFoundError(f"published folder not found: {published_dir}")
+    return {
+        entry.name: entry.resolve()
+        for entry in sorted(published_dir.iterdir())
+        if not is_hidden(entry.name) and entry.is_dir()
+    }
+
+
+def current_releases(published_dir: Path) -> dict[str, CurrentRelease]:
+    """Every table of ``published_dir`` as it is now, by name (also an empty release)."""
+    releases = {}
+    for name, folder in _table_folders(published_dir).items():
+        manifest_path = folder / MANIFEST_FILE
+        manifest = None
+        if manifest_path.is_file():
+            try:
+                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except ValueError as error:
+                raise ValueError(f"{manifest_path}: not a JSON manifest ({error})") from None
+        releases[name] = CurrentRelease(name, folder, _parquet_files(folder), manifest)
+    return releases
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _partition_replacements(files: tuple[str, ...]) -> str:
+    """`` replace (...)`` turning each Hive partition column into a computed column.
+
+    Integer keys (``year=2024``) become INTEGER, like the marts' ``year``. Being computed also
+    keeps DuckDB 2.0 from treating them as scan partitions, which fails on two window
+    functions partitioned by one (``PhysicalWindow::GetPartitionData: partition columns not
+    supported``).
+    """
+    values: dict[str, set[str]] = {}
+    for path in files:
+        for part in Path(path).parts[:-1]:
+            key, equals, value = part.partition("=")
+            if equals and key:
+                values.setdefault(key, set()).add(value)
+    expressions = []
+    for key, found in sorted(values.items()):
+        column = quote_identifier(key)
+        if all(value.lstrip("-").isdigit() for value in found):
+            expressions.append(f"cast({column} as integer) as {column}")
+        else:
+            expressions.append(f"({column} || '') as {column}")
+    return f" replace ({', '.join(expressions)})" if expressions else ""
+
+
+def _column_comments(con: duckdb.DuckDBPyConnection, release: CurrentRelease) -> None:
+    dictionary = release.folder / DICTIONARY_JSON_FILE
+    if not dictionary.is_file():
+        return
+    for column in json.loads(dictionary.read_text(encoding="utf-8")):
+        comment = f"{column['zh']} / {column['en']}" + (
+            f" [{column['unit']}]" if column["unit"] else ""
+        )
+        con.execute(
+            f"comment on column {quote_identifier(release.name)}."
+            f"{quote_identifier(column['name'])} is {_sql_text(comment)}"
+        )
+
+
+def _observed_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= OBSERVED_TEXT_LIMIT else text[: OBSERVED_TEXT_LIMIT - 1] + "…"
+
+
+def _created_at(text: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=None)  # manifests write UTC
+
+
+def release_metadata(
+    releases: dict[str, CurrentRelease],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of ``release_manifests`` and ``release_gate_results`` from the releases' manifests.
+
+    A gate result's sample rows are left out: readers see counts, never delivered rows.
+    """
+    manifests: list[dict[str, Any]] = []
+    gate_rows: list[dict[str, Any]] = []
+    for name, release in releases.items():
+        manifest = release.manifest
+        if manifest is None:
+            continue
+        results = manifest.get("gate_results") or []
+        outcomes = [(result, outcome) for result in results for outcome in result["outcomes"]]
+        description = manifest.get("description") or {}
+        manifests.append(
+            {
+                "table_name": name,
+                "release_id": manifest.get("release_id"),
+                "created_at": _created_at(manifest.get("created_at")),
+                "git_revision": manifest.get("git_revision"),
+                "source_model": manifest.get("source_model"),
+                "description_zh": description.get("zh"),
+                "description_en": description.get("en"),
+                "row_count": manifest.get("row_count"),
+                "file_count": len(manifest.get("files") or []),
+                "gate_passed": bool(results) and all(r.get("success") for r in results),
+                "expectation_count": len(outcomes),
+                "failed_expectation_count": sum(1 for _, o in outcomes if not o.get("success")),
+            }
+        )
+        gate_rows += [
+            {
+                "table_name": name,
+                "release_id": manifest.get("release_id"),
+                "suite": result.get("suite"),
+                "model": result.get("model"),
+                "checked_rows": result.get("row_count"),
+                "expectation": outcome.get("expectation"),
+                "column_name": outcome.get("column"),
+                "success": bool(outcome.get("success")),
+                "observed": _observed_text(outcome.get("observed")),
+                "unexpected_count": outcome.get("unexpected_count"),
+            }
+            for result, outcome in outcomes
+        ]
+    return manifests, gate_rows
+
+
+def build_views(con: duckdb.DuckDBPyConnection, published_dir: Path) -> list[str]:
+    """In ``con``: a view per published table with Parquet files (an empty release has none),
+    each reading the file list of its current release, and the two release metadata tables.
+    Returns the names of the views."""
+    releases = current_releases(published_dir)
+    views = []
+    for name, release in releases.items():
+        if not release.files:
+            continue
+        file_list = "[" + ", ".join(_sql_text(path) for path in release.files) + "]"
+        con.execute(
+            f"create view {quote_identifier(name)} as "
+            f"select *{_partition_replacements(release.files)} "
+            f"from read_parquet({file_list}, hive_partitioning = true, union_by_name = true)"
+        )
+        _column_comments(con, release)
+        views.append(name)
+    manifests, gate_rows = release_metadata(releases)
+    for table, rows, schema in (
+        (MANIFESTS_TABLE, manifests, MANIFEST_SCHEMA),
+        (GATE_RESULTS_TABLE, gate_rows, GATE_RESULT_SCHEMA),
+    ):
+        if table in releases:  # a published table of that name wins
+            continue
+        arrow_rows = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 (read by DuckDB)
+        con.execute(f"create table {quote_identifier(table)} as select * from arrow_rows")
+    return views
+
+
+def write_catalog(published_dir: Path) -> Path:
+    """``published/catalog.duckdb``: the views and metadata tables of ``build_views``.
+
+    A file of its own, apart from the warehouse, so readers never wait for (or block) the run
+    that writes the warehouse. Built aside and renamed into place: a reader that has the old
+    file open keeps its views (and their release's files) until it reconnects.
+    """
+    published_dir = Path(published_dir)
+    target = published_dir / CATALOG_FILE
+    building = building_catalog(published_dir)
+    building.unlink(missing_ok=True)
+    con = duckdb.connect(str(building))
+    try:
+        build_views(con, published_dir)
+    finally:
+        con.close()
+    os.replace(building, target)
+    return target
+
+
+def reader_directories(published_dir: Path) -> list[str]:
+    """The folders a reader's connection may read: the releases folder (the current release of
+    every table and the few kept before it), and any table folder that is not a release link."""
+    published_dir = Path(published_dir).resolve()
+    releases = published_dir / RELEASES_FOLDER
+    folders = {releases}
+    for folder in _table_folders(published_dir).values():
+        if not folder.is_relative_to(releases):
+            folders.add(folder)
+    return sorted(f"{folder.as_posix().rstrip('/')}/" for folder in folders)
+
+
+def lock_down(con: duckdb.DuckDBPyConnection, directories: list[str]) -> None:
+    """No file outside ``directories``, no extension, no attaching, no setting changed again.
+
+    ``allowed_directories`` also permits writes (``COPY … TO`` over a published Parquet file
+    succeeds), which is why readers' SQL goes through ``check_read_only`` as well.
+    """
+    con.execute("set allowed_directories = [" + ", ".join(_sql_text(d) for d in directories) + "]")
+    con.execute("set enable_external_access = false")
+    con.execute("set autoinstall_known_extensions = false")
+    con.execute("set autoload_known_extensions = false")
+    con.execute("set lock_configuration = true")
+
+
+def open_catalog(published_dir: Path) -> duckdb.DuckDBPyConnection:
+    """``published/catalog.duckdb`` read-only and locked down, for statisticians' SQL."""
+    catalog = Path(published_dir) / CATALOG_FILE
+    if not catalog.is_file():
+        raise FileNotFoundError(f"no published release yet ({catalog} is missing)")
+    con = duckdb.connect(str(catalog), read_only=True)
+    lock_down(con, reader_directories(published_dir))
+    return con
+
+
+def published_views_connection(published_dir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the views and metadata tables of ``build_views``, locked down:
+    what the report renderer queries (never the warehouse)."""
+    con = duckdb.connect(":memory:")
+    build_views(con, published_dir)
+    lock_down(con, reader_directories(published_dir))
+    return con
+
+
+class QueryRefused(ValueError):
+    """A statement that is not a read of the published tables; the message is one line."""
+
+
+READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT})
+_LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
+_EXPLAIN = re.compile(r"^explain\b(?:\s+analy[sz]e\b)?(?:\s*\([^)]*\))?", re.I)
+_FIRST_WORD = re.compile(r"^\W*(\w+)")
+
+
+def _keyword(text: str) -> str:
+    match = _FIRST_WORD.match(_LEADING_NOISE.sub("", text, count=1))
+    return match.group(1).upper() if match else "an empty"
+
+
+def check_read_only(sql: str) -> None:
+    """Raise ``QueryRefused`` unless every statement of ``sql`` reads (``SELECT``, ``WITH``,
+    ``FROM``, ``VALUES``, ``SHOW``, ``DESCRIBE``, ``SUMMARIZE``, or ``EXPLAIN`` of one of them).
+
+    A syntax error raises DuckDB's ``ParserException``, as running the statement would.
+    """
+    statements = duckdb.extract_statements(sql)
+    if not statements:
+        raise QueryRefused("refused: no SQL statement given")
+    for statement in statements:
+        query = statement.query
+        if statement.type == duckdb.StatementType.EXPLAIN:
+            explained = _EXPLAIN.sub("", _LEADING_NOISE.sub("", query, count=1), count=1)
+            inner = duckdb.extract_statements(explained) if explained.strip() else []
+            if len(inner) == 1 and inner[0].type in READ_STATEMENTS:
+                continue
+            query = explained
+        elif statement.type in READ_STATEMENTS:
+            continue
+        raise QueryRefused(
+            f"refused: {_keyword(query)} statement: `emissions sql` only reads the published "
+            "tables (SELECT, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN); it writes nothing, loads or "
+            "attaches nothing and changes no setting"
+        )

@@ -1,0 +1,231 @@
+"""The published tables, declared once in their marts' YAML and read here from the dbt manifest.
+
+A mart is published when its YAML carries ``config.meta.publish``::
+
+    models:
+      - name: out_emissions__by_city
+        config:
+          meta:
+            publish:
+              table: emissions_by_city           # the published name
+              description_zh: 各市分年度二氧化碳排放
+              description_en: CO2 emissions by city and year
+              # disclosure: {...}                # published from disclosure.<table> instead
+        columns:
+          - name: year
+            config:
+              meta:
+                publish: {zh: 年份, en: Year, unit: ""}
+
+Its published columns are those with ``config.meta.publish``, in the YAML's order; their zh, en
+and unit are the table's data dictionary. dbt copies the declarations into
+``dbt_project/target/manifest.json`` (the code location prepares it with ``dbt parse``), and the
+publish step, the data dictionary, the quality gates' binding, the Dagster assets and the
+readers' catalog all read them from there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import dagster as dg
+
+MANIFEST_PATH = Path(__file__).resolve().parents[1] / "dbt_project" / "target" / "manifest.json"
+DISCLOSURE_SCHEMA = "disclosure"
+TABLE_KEYS = {"table", "description_zh", "description_en", "disclosure"}
+COLUMN_KEYS = {"zh", "en", "unit"}
+TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+PARTITION_COLUMN = "year"  # every release is partitioned by year (data contract)
+RESERVED_NAMES = {"release_manifests", "release_gate_results"}  # tables of the readers' catalog
+
+
+class DeclarationError(ValueError):
+    """A ``meta.publish`` declaration is malformed; the message names the YAML file and key."""
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    """One published column: its name and its data dictionary entry."""
+
+    name: str
+    zh: str
+    en: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A published table as its mart's YAML declares it (``config.meta.publish``)."""
+
+    name: str  # the published name: published/<name>/, the suite quality/suites/<name>.yml
+    model: str  # the dbt model, e.g. out_emissions__by_city
+    relation: str  # schema.table of the mart in the warehouse, e.g. marts.out_emissions__by_city
+    description_zh: str
+    description_en: str
+    columns: tuple[ColumnDoc, ...]
+    disclosure: Mapping[str, Any] | None = field(default=None, hash=False)
+    declared_in: str = ""  # the YAML file of the declaration, for messages
+
+    @property
+    def source_relation(self) -> str:
+        """The relation that is gated and published: the mart, or ``disclosure.<name>`` (the
+        disclosure asset's table, exactly the published columns) when disclosure is declared."""
+        return f"{DISCLOSURE_SCHEMA}.{self.name}" if self.disclosure is not None else self.relation
+
+    @property
+    def gated_asset_key(self) -> dg.AssetKey:
+        """The asset whose blocking quality gate lets this table be published."""
+        import dagster as dg  # imported here: publishing itself needs no orchestrator
+
+        if self.disclosure is not None:
+            return dg.AssetKey(f"disclosure_{self.name}")
+        return dg.AssetKey(self.model)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+
+def published_tables(manifest_path: Path | None = None) -> dict[str, PublishedTable]:
+    """Every published table of the dbt manifest, by published name (sorted)."""
+    path = Path(manifest_path) if manifest_path is not None else MANIFEST_PATH
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"dbt manifest {path} not found: the code location writes it when it loads "
+            "(orchestration.dbt.ensure_manifest); by hand: cd dbt_project && "
+            "dbt parse --profiles-dir ."
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DeclarationError(f"dbt manifest {path}: {error}") from None
+    return tables_of_manifest(manifest)
+
+
+def tables_of_manifest(manifest: Mapping[str, Any]) -> dict[str, PublishedTable]:
+    """The published tables declared in a parsed dbt manifest (see the module docstring)."""
+    tables: dict[str, PublishedTable] = {}
+    problems: list[str] = []
+    for node in (manifest.get("nodes") or {}).values():
+        if node.get("resource_type") != "model":
+            continue
+        declaration = _meta(node).get("publish")
+        if declaration is None:
+            continue
+        try:
+            table = _table(node, declaration)
+        except DeclarationError as error:
+            problems.append(str(error))
+            continue
+        if table.name in tables:
+            problems.append(
+                f"published table {table.name} is declared twice: on {tables[table.name].model} "
+                f"({tables[table.name].declared_in}) and on {table.model} ({table.declared_in})"
+            )
+            continue
+        tables[table.name] = table
+    if problems:
+        raise DeclarationError("\n".join(problems))
+    return dict(sorted(tables.items()))
+
+
+def _meta(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``config.meta`` of a node or column (dbt also copies it to ``meta``)."""
+    config_meta = (entry.get("config") or {}).get("meta")
+    return config_meta if config_meta else (entry.get("meta") or {})
+
+
+def _yaml_file(node: Mapping[str, Any]) -> str:
+    """The YAML file of a model's properties, as the repository names it."""
+    patch = node.get("patch_path") or ""
+    relative = patch.split("://", 1)[-1] if patch else node.get("original_file_path", "")
+    return f"{MANIFEST_PATH.parents[1].name}/{relative}"
+
+
+def _text(where: str, key: str, value: Any, *, empty_ok: bool = False) -> str:
+    if not isinstance(value, str) or (not value.strip() and not empty_ok):
+        raise DeclarationError(f"{where}: {key} must be a non-empty text, got {value!r}")
+    return value
+
+
+def _with_flag(columns: list[ColumnDoc], flag: Any, where: str) -> list[ColumnDoc]:
+    """The published columns with the suppression flag, which the disclosure asset adds to what
+    the mart has (``suppressed_flag: {name, zh, en, unit[, after: column]}``)."""
+    if not isinstance(flag, Mapping) or not COLUMN_KEYS | {"name"} <= set(flag):
+        raise DeclarationError(f"{where}.suppressed_flag needs name, zh, en and unit: {flag!r}")
+    column = ColumnDoc(
+        name=_text(where, "suppressed_flag.name", flag["name"]),
+        zh=_text(where, "suppressed_flag.zh", flag["zh"]),
+        en=_text(where, "suppressed_flag.en", flag["en"]),
+        unit=_text(where, "suppressed_flag.unit", flag["unit"], empty_ok=True),
+    )
+    names = [c.name for c in columns]
+    after = flag.get("after")
+    if after is not None and after not in names:
+        raise DeclarationError(f"{where}.suppressed_flag: after {after!r} is no published column")
+    position = names.index(after) + 1 if after is not None else len(columns)
+    return [*columns[:position], column, *columns[position:]]
+
+
+def _table(node: Mapping[str, Any], declaration: Any) -> PublishedTable:
+    model = node["name"]
+    yaml_file = _yaml_file(node)
+    where = f"{yaml_file}: model {model}: config.meta.publish"
+    if not isinstance(declaration, Mapping):
+        raise DeclarationError(f"{where} must be a mapping, got {declaration!r}")
+    unknown = set(declaration) - TABLE_KEYS
+    if unknown:
+        raise DeclarationError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
+            f"(allowed: {', '.join(sorted(TABLE_KEYS))})"
+        )
+    name = _text(where, "table", declaration.get("table"))
+    if not TABLE_NAME.match(name) or name in RESERVED_NAMES:
+        raise DeclarationError(
+            f"{where}: table {name!r} must be lower_snake_case and not one of "
+            f"{', '.join(sorted(RESERVED_NAMES))}"
+        )
+    disclosure = declaration.get("disclosure")
+    if disclosure is not None and not isinstance(disclosure, Mapping):
+        raise DeclarationError(f"{where}: disclosure must be a mapping, got {disclosure!r}")
+    columns = []
+    for column_name, column in (node.get("columns") or {}).items():
+        documented = _meta(column).get("publish")
+        if documented is None:
+            continue
+        column_where = f"{yaml_file}: model {model}: column {column_name}: config.meta.publish"
+        if not isinstance(documented, Mapping) or set(documented) != COLUMN_KEYS:
+            raise DeclarationError(
+                f"{column_where} must have exactly zh, en and unit, got {documented!r}"
+            )
+        columns.append(
+            ColumnDoc(
+                name=column_name,
+                zh=_text(column_where, "zh", documented["zh"]),
+                en=_text(column_where, "en", documented["en"]),
+                unit=_text(column_where, "unit", documented["unit"], empty_ok=True),
+            )
+        )
+    if disclosure is not None and disclosure.get("suppressed_flag") is not None:
+        columns = _with_flag(columns, disclosure["suppressed_flag"], f"{where}.disclosure")
+    if PARTITION_COLUMN not in {column.name for column in columns}:
+        raise DeclarationError(
+            f"{where}: the published columns must include {PARTITION_COLUMN} (every release is "
+            f"partitioned by it); found {', '.join(c.name for c in columns) or 'none'}"
+        )
+    return PublishedTable(
+        name=name,
+        model=model,
+        relation=f"{node['schema']}.{node.get('alias') or model}",
+        description_zh=_text(where, "description_zh", declaration.get("description_zh")),
+        description_en=_text(where, "description_en", declaration.get("description_en")),
+        columns=tuple(columns),
+        disclosure=dict(disclosure) if disclosure is not None else None,
+        declared_in=yaml_file,
+    )
