@@ -157,8 +157,11 @@ def _text(where: str, key: str, value: Any, *, empty_ok: bool = False) -> str:
 def _with_flag(columns: list[ColumnDoc], flag: Any, where: str) -> list[ColumnDoc]:
     """The published columns with the suppression flag, which the disclosure asset adds to what
     the mart has (``suppressed_flag: {name, zh, en, unit[, after: column]}``)."""
-    if not isinstance(flag, Mapping) or not COLUMN_KEYS | {"name"} <= set(flag):
-        raise DeclarationError(f"{where}.suppressed_flag needs name, zh, en and unit: {flag!r}")
+    keys = COLUMN_KEYS | {"name"}
+    if not isinstance(flag, Mapping) or not keys <= set(flag) or set(flag) - keys - {"after"}:
+        raise DeclarationError(
+            f"{where}.suppressed_flag needs name, zh, en and unit (and optionally after): {flag!r}"
+        )
     column = ColumnDoc(
         name=_text(where, "suppressed_flag.name", flag["name"]),
         zh=_text(where, "suppressed_flag.zh", flag["zh"]),

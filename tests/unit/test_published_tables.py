@@ -80,6 +80,19 @@ def test_the_real_declarations_name_their_marts(dbt_manifest):
     )
 
 
+def test_the_suppression_flag_a_disclosure_adds_is_placed_as_declared():
+    flag = {"name": "is_suppressed", "zh": "是否保密", "en": "Suppressed", "unit": ""}
+    publish = {**CITY, "disclosure": {"suppressed_flag": {**flag, "after": "year"}}}
+    columns = {"year": YEAR, "total_tco2": TOTAL}
+    [table] = tables_of_manifest(
+        manifest(model("out_emissions__by_city", publish, columns))
+    ).values()
+    assert table.column_names == ("year", "is_suppressed", "total_tco2")
+    publish = {**CITY, "disclosure": {"suppressed_flag": {**flag, "below": "year"}}}
+    with pytest.raises(DeclarationError, match="suppressed_flag needs name, zh, en and unit"):
+        tables_of_manifest(manifest(model("out_emissions__by_city", publish, columns)))
+
+
 def test_published_columns_are_those_declared_in_yaml_order():
     nodes = manifest(
         model(
