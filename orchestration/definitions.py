@@ -5,6 +5,7 @@ import warnings
 import dagster as dg
 
 from ingest.feeds import FEEDS, FeedSpec
+from orchestration.assets.disclosure import disclosure_definitions
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.publish import publication_definitions
 from orchestration.assets.reports import build_report_asset
@@ -46,6 +47,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         )
         for table in AUDIT_TABLES
     ]
+    disclosure_assets, disclosure_checks = disclosure_definitions(manifest)
     publish_assets, gate_checks = publication_definitions(manifest)
     report = build_report_asset([asset.key for asset in publish_assets])
 
@@ -64,8 +66,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         description="Build the dbt models, run the quality gates, publish and render the reports.",
     )
     return dg.Definitions(
-        assets=[*raw_assets, *audit_specs, dbt_models, *publish_assets, report],
-        asset_checks=gate_checks,
+        assets=[*raw_assets, *audit_specs, dbt_models, *disclosure_assets, *publish_assets, report],
+        asset_checks=[*disclosure_checks, *gate_checks],
         jobs=[*ingest_jobs.values(), transform],
         schedules=[
             dg.ScheduleDefinition(

@@ -154,6 +154,28 @@ def _text(where: str, key: str, value: Any, *, empty_ok: bool = False) -> str:
     return value
 
 
+def _with_flag(columns: list[ColumnDoc], flag: Any, where: str) -> list[ColumnDoc]:
+    """The published columns with the suppression flag, which the disclosure asset adds to what
+    the mart has (``suppressed_flag: {name, zh, en, unit[, after: column]}``)."""
+    keys = COLUMN_KEYS | {"name"}
+    if not isinstance(flag, Mapping) or not keys <= set(flag) or set(flag) - keys - {"after"}:
+        raise DeclarationError(
+            f"{where}.suppressed_flag needs name, zh, en and unit (and optionally after): {flag!r}"
+        )
+    column = ColumnDoc(
+        name=_text(where, "suppressed_flag.name", flag["name"]),
+        zh=_text(where, "suppressed_flag.zh", flag["zh"]),
+        en=_text(where, "suppressed_flag.en", flag["en"]),
+        unit=_text(where, "suppressed_flag.unit", flag["unit"], empty_ok=True),
+    )
+    names = [c.name for c in columns]
+    after = flag.get("after")
+    if after is not None and after not in names:
+        raise DeclarationError(f"{where}.suppressed_flag: after {after!r} is no published column")
+    position = names.index(after) + 1 if after is not None else len(columns)
+    return [*columns[:position], column, *columns[position:]]
+
+
 def _table(node: Mapping[str, Any], declaration: Any) -> PublishedTable:
     model = node["name"]
     yaml_file = _yaml_file(node)
@@ -193,6 +215,8 @@ def _table(node: Mapping[str, Any], declaration: Any) -> PublishedTable:
                 unit=_text(column_where, "unit", documented["unit"], empty_ok=True),
             )
         )
+    if disclosure is not None and disclosure.get("suppressed_flag") is not None:
+        columns = _with_flag(columns, disclosure["suppressed_flag"], f"{where}.disclosure")
     if PARTITION_COLUMN not in {column.name for column in columns}:
         raise DeclarationError(
             f"{where}: the published columns must include {PARTITION_COLUMN} (every release is "

@@ -154,9 +154,9 @@ def test_carbon_market_page_shows_no_suppressed_value(release, site):
     settings, _ = release
     with warehouse(settings) as con:
         suppressed = con.execute(
-            "select count(*) from marts.out_ets__compliance_by_city_sector "
+            "select count(*) from disclosure.ets_compliance_by_city_sector "
             "where division_level = 'city' and is_suppressed "
-            "and year = (select max(year) from marts.out_ets__compliance_by_city_sector)"
+            "and year = (select max(year) from disclosure.ets_compliance_by_city_sector)"
         ).fetchall()[0][0]
     body = html_of(site, "carbon_market.html")
     rows = [row for row in re.findall(r"<tr>(.*?)</tr>", body) if "保密 suppressed" in row]

@@ -100,3 +100,32 @@ def test_ingest_assets_are_partitioned_as_their_feeds(home):
         k for k in graph.asset_check_keys if k.name == "no_quarantined_or_rejected"
     ]
     assert len(quarantine_checks) == len(FEEDS)  # one per feed of the contract
+
+
+def test_each_suppressing_table_is_a_disclosure_asset_gated_and_published_from_it(home):
+    graph = build_defs(home).resolve_asset_graph()
+    for table in ("emissions_by_division_sector", "ets_compliance_by_city_sector"):
+        key = dg.AssetKey(f"disclosure_{table}")
+        node = graph.get(key)
+        assert node.pools == {WAREHOUSE_POOL}
+        checks = {
+            k.name: graph.get_check_spec(k) for k in graph.asset_check_keys if k.asset_key == key
+        }
+        assert checks["no_cell_recoverable"].blocking and checks[f"gx_{table}"].blocking
+        assert not checks["pinned_by_published_margins"].blocking  # a warning
+        assert key in graph.get(dg.AssetKey(f"published_{table}")).parent_keys
+    parents = {
+        k.to_user_string()
+        for k in graph.get(dg.AssetKey("disclosure_emissions_by_division_sector")).parent_keys
+    }
+    assert {
+        "out_emissions__by_division_sector",
+        "out_emissions__by_county",
+        "ref_disclosure_rules",
+    } <= parents
+    # no dbt Python model is left (dbt-spark cannot run them): disclosure is a Dagster asset
+    from orchestration.dbt import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    languages = {node.get("language") for node in manifest["nodes"].values()}
+    assert "python" not in languages and "sql" in languages

@@ -64,7 +64,12 @@ def test_the_real_declarations_name_their_marts(dbt_manifest):
     assert city.declared_in == "dbt_project/models/marts/out_emissions__by_city.yml"
     assert city.gated_asset_key == dg.AssetKey("out_emissions__by_city")
     suppressed = tables["emissions_by_division_sector"]
-    assert suppressed.model == "out_emissions__by_division_sector_published"
+    # declared on the unsuppressed mart, published from what the disclosure asset wrote, with
+    # the suppression flag that asset adds where the declaration puts it
+    assert suppressed.model == "out_emissions__by_division_sector"
+    assert suppressed.source_relation == "disclosure.emissions_by_division_sector"
+    assert suppressed.gated_asset_key == dg.AssetKey("disclosure_emissions_by_division_sector")
+    assert suppressed.column_names[5:7] == ("total_tco2", "is_suppressed")
     compliance = tables["ets_compliance_by_city_sector"]
     assert compliance.model == "out_ets__compliance_by_city_sector"
     assert compliance.column_names[:4] == (
@@ -73,6 +78,19 @@ def test_the_real_declarations_name_their_marts(dbt_manifest):
         "division_code",
         "division_name_zh",
     )
+
+
+def test_the_suppression_flag_a_disclosure_adds_is_placed_as_declared():
+    flag = {"name": "is_suppressed", "zh": "是否保密", "en": "Suppressed", "unit": ""}
+    publish = {**CITY, "disclosure": {"suppressed_flag": {**flag, "after": "year"}}}
+    columns = {"year": YEAR, "total_tco2": TOTAL}
+    [table] = tables_of_manifest(
+        manifest(model("out_emissions__by_city", publish, columns))
+    ).values()
+    assert table.column_names == ("year", "is_suppressed", "total_tco2")
+    publish = {**CITY, "disclosure": {"suppressed_flag": {**flag, "below": "year"}}}
+    with pytest.raises(DeclarationError, match="suppressed_flag needs name, zh, en and unit"):
+        tables_of_manifest(manifest(model("out_emissions__by_city", publish, columns)))
 
 
 def test_published_columns_are_those_declared_in_yaml_order():

@@ -1,8 +1,8 @@
--- CO2 of every division (province, city, county) × key sector × year, with what confidentiality
--- suppression will need: the enterprises behind each cell (reporting_units) and, for county
--- cells with a carbon-market entity, the largest entity's verified emissions as a share of the
--- cell (max_entity_share). Not published yet: suppression (is_suppressed, primary and
--- secondary) comes in a later issue; until then is_suppressed is false everywhere.
+-- CO2 of every division (province, city, county) × key sector × year, unsuppressed, with what
+-- disclosure control needs (disclosure/, the Dagster asset disclosure_emissions_by_division_sector,
+-- publishes it as emissions_by_division_sector with confidential cells hidden): the enterprises
+-- behind each cell (reporting_units) and, where a carbon-market entity is in the cell, the
+-- largest entity's verified emissions as a share of the cell (max_entity_share), at every level.
 with cells as (
 
     select * from {{ ref('int_emissions__division_sector') }}
@@ -15,12 +15,31 @@ sectors as (
 
 ),
 
+entities as (
+
+    select
+        entity_emissions.*,
+        city.parent_code as province_code
+    from {{ ref('int_ets__entity_emissions') }} as entity_emissions
+    inner join {{ ref('ref_divisions') }} as city
+        on city.division_code = entity_emissions.city_code
+
+),
+
 largest_entity as (
 
-    select year, county_code, sector_code,
+    -- The largest entity of each county, city and province cell, summed alike.
+    {% for level in ['county', 'city', 'province'] %}
+    {% if not loop.first %}union all{% endif %}
+    select
+        year,
+        cast('{{ level }}' as varchar) as division_level,
+        {{ level }}_code as division_code,
+        sector_code,
         max(verified_emissions_tco2) as max_entity_verified_tco2
-    from {{ ref('int_ets__entity_emissions') }}
-    group by year, county_code, sector_code
+    from entities
+    group by year, {{ level }}_code, sector_code
+    {% endfor %}
 
 )
 
@@ -31,19 +50,19 @@ select
     cells.division_level,
     cells.sector_code,
     cells.total_tco2,
-    false as is_suppressed,
     cells.division_name_zh,
     sectors.sector_name_zh,
     cells.energy_tco2,
     cells.process_tco2,
     cells.reporting_units,
-    largest_entity.max_entity_verified_tco2,
-    largest_entity.max_entity_verified_tco2 / nullif(cells.total_tco2, 0) as max_entity_share
+    cast(largest_entity.max_entity_verified_tco2 as double) as max_entity_verified_tco2,
+    cast(largest_entity.max_entity_verified_tco2 / nullif(cells.total_tco2, 0) as double)
+        as max_entity_share
 from cells
 inner join sectors on sectors.sector_code = cells.sector_code
 left join largest_entity
-    on cells.division_level = 'county'
-    and largest_entity.year = cells.year
-    and largest_entity.county_code = cells.division_code
+    on largest_entity.year = cells.year
+    and largest_entity.division_level = cells.division_level
+    and largest_entity.division_code = cells.division_code
     and largest_entity.sector_code = cells.sector_code
 order by cells.year, cells.division_level, cells.division_code, sectors.sort_order

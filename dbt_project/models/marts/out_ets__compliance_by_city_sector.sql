@@ -1,16 +1,10 @@
 -- Carbon-market compliance by compliance year × city × carbon-market sector, plus the
 -- province row of each sector: covered entities, verified emissions, allowances, surplus and
--- shortfall, and how many entities surrendered enough. Published as
--- ets_compliance_by_city_sector; no row names or reveals a single entity:
---   primary suppression   a cell with fewer than `min_entities` entities, or in which one
---                         entity has more than `dominance_pct` % of the verified emissions
---                         (the data contract's disclosure rule);
---   secondary suppression the province row of a sector is published, so when a sector's
---                         suppressed city cells alone would still reveal an entity (fewer than
---                         `min_entities` entities together, or one of them dominant), the next
---                         smallest city cells are suppressed too, until they would not.
--- A suppressed cell keeps its entity count (the registry of covered entities is public) and
--- has every value null. The thresholds are int_reporting__disclosure_rule.
+-- shortfall, how many entities surrendered enough, and the largest entity of each cell (the
+-- input of the dominance rule). Unsuppressed: the Dagster asset
+-- disclosure_ets_compliance_by_city_sector (disclosure/) publishes it as
+-- ets_compliance_by_city_sector with the cells that would reveal an entity hidden (their
+-- values null, their entity count kept: the registry of covered entities is public).
 
 with entity_emissions as (
 
@@ -22,12 +16,6 @@ with entity_emissions as (
 divisions as (
 
     select * from {{ ref('ref_divisions') }}
-
-),
-
-disclosure_rule as (
-
-    select * from {{ ref('int_reporting__disclosure_rule') }}
 
 ),
 
@@ -92,126 +80,30 @@ level_cells as (
     group by year, {{ level }}_code, ets_sector
     {% endfor %}
 
-),
-
-cells as (
-
-    select
-        all_cells.*,
-        all_cells.entity_count < disclosure_rule.min_entities
-            or all_cells.largest_entity_tco2
-            > disclosure_rule.dominance_pct / 100 * all_cells.verified_emissions_tco2
-            as is_primary_suppressed
-    from level_cells as all_cells
-    cross join disclosure_rule
-
-),
-
--- What the primarily suppressed city cells of each year and sector add up to: if the province
--- row minus the published city cells would reveal an entity, more cells must be hidden.
-suppressed_groups as (
-
-    select
-        year,
-        ets_sector,
-        sum(entity_count) as entities,
-        sum(verified_emissions_tco2) as verified_tco2,
-        max(largest_entity_tco2) as largest_entity_tco2
-    from cells
-    where division_level = 'city' and is_primary_suppressed
-    group by year, ets_sector
-
-),
-
-province_suppressed as (
-
-    select year, ets_sector, is_primary_suppressed
-    from cells
-    where division_level = 'province'
-
-),
-
--- City cells not primarily suppressed, smallest first, with what the group would hold before
--- each of them is added.
-candidates as (
-
-    select
-        cells.year,
-        cells.division_code,
-        cells.ets_sector,
-        suppressed_groups.entities
-            + coalesce(sum(cells.entity_count) over preceding_cells, 0) as entities_before,
-        suppressed_groups.verified_tco2
-            + coalesce(sum(cells.verified_emissions_tco2) over preceding_cells, 0)
-            as verified_before,
-        greatest(
-            suppressed_groups.largest_entity_tco2,
-            coalesce(max(cells.largest_entity_tco2) over preceding_cells, 0)
-        ) as largest_before
-    from cells
-    inner join suppressed_groups
-        on suppressed_groups.year = cells.year
-        and suppressed_groups.ets_sector = cells.ets_sector
-    inner join province_suppressed
-        on province_suppressed.year = cells.year
-        and province_suppressed.ets_sector = cells.ets_sector
-    where cells.division_level = 'city'
-        and not cells.is_primary_suppressed
-        and not province_suppressed.is_primary_suppressed
-    window preceding_cells as (
-        partition by cells.year, cells.ets_sector
-        order by cells.verified_emissions_tco2, cells.division_code
-        rows between unbounded preceding and 1 preceding
-    )
-
-),
-
-secondary as (
-
-    select candidates.year, candidates.division_code, candidates.ets_sector
-    from candidates
-    cross join disclosure_rule
-    where candidates.entities_before < disclosure_rule.min_entities
-        or candidates.largest_before > disclosure_rule.dominance_pct / 100 * candidates.verified_before
-
-),
-
-flagged as (
-
-    select
-        cells.*,
-        cells.is_primary_suppressed or secondary.division_code is not null as is_suppressed
-    from cells
-    left join secondary
-        on secondary.year = cells.year
-        and secondary.division_code = cells.division_code
-        and secondary.ets_sector = cells.ets_sector
-
 )
 
 select
-    flagged.year,
-    flagged.division_level,
-    flagged.division_code,
+    cells.year,
+    cells.division_level,
+    cells.division_code,
     divisions.division_name_zh,
-    flagged.ets_sector,
+    cells.ets_sector,
     sector_of_ets_sector.sector_code,
-    flagged.entity_count,
-    case when not flagged.is_suppressed then flagged.compliant_entity_count end
-        as compliant_entity_count,
-    case when not flagged.is_suppressed
-        then flagged.compliant_entity_count * 100.0 / flagged.entity_count
-    end as compliance_rate_pct,
+    cells.entity_count,
+    cells.compliant_entity_count,
+    cells.compliant_entity_count * 100.0 / cells.entity_count as compliance_rate_pct,
     {%- for column in [
         'verified_emissions_tco2', 'allocated_allowances_tco2', 'surrendered_allowances_tco2',
-        'ccer_offset_tco2', 'surplus_tco2', 'shortfall_tco2', 'unsurrendered_tco2'
+        'ccer_offset_tco2', 'surplus_tco2', 'shortfall_tco2', 'unsurrendered_tco2',
+        'largest_entity_tco2'
     ] %}
-    case when not flagged.is_suppressed then flagged.{{ column }} end as {{ column }},
+    cells.{{ column }},
     {%- endfor %}
-    flagged.is_suppressed
-from flagged
-inner join divisions on divisions.division_code = flagged.division_code
+    cast(cells.largest_entity_tco2 / nullif(cells.verified_emissions_tco2, 0) as double)
+        as largest_entity_share
+from level_cells as cells
+inner join divisions on divisions.division_code = cells.division_code
 left join sector_of_ets_sector
-    on sector_of_ets_sector.year = flagged.year
-    and sector_of_ets_sector.ets_sector = flagged.ets_sector
-order by flagged.year, flagged.division_level desc, flagged.division_code, flagged.ets_sector
+    on sector_of_ets_sector.year = cells.year
+    and sector_of_ets_sector.ets_sector = cells.ets_sector
+order by cells.year, cells.division_level desc, cells.division_code, cells.ets_sector
