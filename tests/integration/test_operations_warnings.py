@@ -43,6 +43,20 @@ def energy_report(quantities: dict[tuple[str, str, str, str], float]) -> str:
     return "\n".join([HEADER, *rows, ELECTRICITY]) + "\n"
 
 
+GDP_HEADER = (
+    "period,report_type,division_code,gdp_100m_yuan,real_growth_pct,secondary_industry_100m_yuan"
+)
+
+
+def gdp_report(gdp_of_xiaodian: float) -> str:
+    rows = [
+        "2023,annual,140000,25698.18,5.0,12000",
+        "2023,annual,140100,5573.74,5.6,2000",
+        f"2023,annual,140105,{gdp_of_xiaodian},6.1,300",
+    ]
+    return "\n".join([GDP_HEADER, *rows]) + "\n"
+
+
 def coal_tco2_per_t() -> float:
     """原煤 of the default factor set: NCV × carbon content / 1000 × oxidation × 44/12."""
     factors = read_seed("ref_energy_factors")
@@ -64,19 +78,28 @@ def revised(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings.from_env({"EMISSIONS_HOME": str(home), "EMISSIONS_AS_OF": "2024-11-05"})
     folder = settings.landing_dir / "stats" / "energy_consumption"
     folder.mkdir(parents=True)
+    gdp = settings.landing_dir / "stats" / "gdp"
+    gdp.mkdir(parents=True)
     (folder / "2023_annual.csv").write_text(energy_report(ORIGINAL), encoding="utf-8")
-    # the GDP feed delivers nothing: its raw table is made empty, as every run makes it
-    first = "key:raw_stats__energy_consumption or key:raw_stats__gdp"
-    assert materialise_everything(settings, selection=first).success
+    (gdp / "2023_annual.csv").write_text(gdp_report(1000.0), encoding="utf-8")
+    feeds = "key:raw_stats__energy_consumption or key:raw_stats__gdp"
+    assert materialise_everything(settings, selection=feeds).success
     raised = {**ORIGINAL, ("140105", "31", "原煤", "终端消费"): 130}
     (folder / "revision").mkdir()
     (folder / "revision" / "2023_annual.csv").write_text(energy_report(raised), encoding="utf-8")
-    assert materialise_everything(settings, selection="raw_stats__energy_consumption").success
+    (gdp / "revised").mkdir()
+    (gdp / "revised" / "2023_annual.csv").write_text(gdp_report(1100.0), encoding="utf-8")
+    assert materialise_everything(settings, selection=feeds).success
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         statuses = con.execute(
-            "select path, status from audit.file_deliveries order by received_at"
+            "select feed, status from audit.file_deliveries order by feed, received_at"
         ).fetchall()
-    assert [status for _path, status in statuses] == ["superseded", "loaded"]
+    assert statuses == [
+        ("stats/energy_consumption", "superseded"),
+        ("stats/energy_consumption", "loaded"),
+        ("stats/gdp", "superseded"),
+        ("stats/gdp", "loaded"),
+    ]
     completed = run_dbt_cli(
         [
             "build",
@@ -128,6 +151,24 @@ def test_the_revision_check_warns_naming_the_county_its_city_and_the_change(revi
     assert revision["revised_file"] == "stats/energy_consumption/revision/2023_annual.csv"
 
 
+def test_a_gdp_revision_names_the_division_whose_delivered_gdp_moved(revised):
+    """GDP at current prices is compared as delivered for each division (the levels need not
+    add up): 小店区 1,000 → 1,100 亿元 is +10 %; 太原市 and the province, delivered unchanged,
+    are not named."""
+    check = build_revisions_check("stats/gdp", [dg.AssetKey("published_x")])
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_asset_check_context(
+            instance=instance,
+            resources={"warehouse": WarehouseResource(path=str(revised.warehouse_path))},
+        )
+        result = check(context)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+    assert result.description == (
+        "stats/gdp 2023 annual: revised/2023_annual.csv against 2023_annual.csv moves GDP at "
+        "current prices of county 小店区 140105 (太原市) 1,000 → 1,100 亿元 (+100 亿元, +10.0%)"
+    )
+
+
 def test_each_vintage_is_totalled_as_the_accounts_compute_energy_co2(revised):
     """The current vintage's county totals are the accounts' energy CO2 of 2023, to the gram."""
     with duckdb.connect(str(revised.warehouse_path), read_only=True) as con:
@@ -142,7 +183,7 @@ def test_each_vintage_is_totalled_as_the_accounts_compute_energy_co2(revised):
             con.execute(
                 "select division_code, revised_value "
                 "from intermediate.int_revisions__division_changes "
-                "where is_current and division_level = 'county'"
+                "where is_current and division_level = 'county' and measure = 'energy_tco2'"
             ).fetchall()
         )
     assert current == accounts and len(current) == 3
