@@ -293,3 +293,26 @@ def test_revisions_checks_are_ordered_before_every_publication_and_never_block(h
     upstream = plan.get_all_step_deps()["published_emissions_by_sector"]
     for key in keys:
         assert f"{key.asset_key.to_user_string()}_{key.name}" in upstream
+
+
+def test_a_failed_blocking_check_of_warn_severity_orders_but_never_blocks_downstream():
+    """What the revisions checks rely on: blocking, they run before the publications that
+    depend on their asset; of WARN severity, their failure lets those publications run."""
+
+    @dg.asset
+    def mart():
+        return 1
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def revisions_of_feed():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN)
+
+    @dg.asset(deps=[mart])
+    def published():
+        return 2
+
+    result = dg.materialize([mart, published, revisions_of_feed], raise_on_error=False)
+    assert result.success
+    keys = [event.asset_key.to_user_string() for event in result.get_asset_materialization_events()]
+    assert keys == ["mart", "published"]
+    assert len(warning_lines(result.all_events)) == 1
