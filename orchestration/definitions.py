@@ -7,6 +7,7 @@ import dagster as dg
 from ingest.feeds import FEEDS, FeedSpec
 from orchestration.assets.disclosure import disclosure_definitions
 from orchestration.assets.ingest import ingest_assets
+from orchestration.assets.operations import operations_checks
 from orchestration.assets.publish import publication_definitions
 from orchestration.assets.reports import build_report_asset
 from orchestration.dbt import build_dbt_assets, dbt_resource, dbt_vars, ensure_manifest
@@ -49,6 +50,11 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     ]
     disclosure_assets, disclosure_checks = disclosure_definitions(manifest)
     publish_assets, gate_checks = publication_definitions(manifest)
+    # Warnings, never blocking: feeds' freshness (on the ingest assets, evaluated by every run of
+    # the transform job too, so a feed that delivers nothing is noticed) and revisions.
+    warnings_checks = operations_checks(
+        settings.as_of, settings.first_year, settings.last_year, [a.key for a in publish_assets]
+    )
     report = build_report_asset([asset.key for asset in publish_assets])
 
     ingest_jobs = {
@@ -62,12 +68,13 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     }
     transform = dg.define_asset_job(
         TRANSFORM_JOB,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
+        selection=(dg.AssetSelection.all() - dg.AssetSelection.groups("raw"))
+        | dg.AssetSelection.checks(*warnings_checks),
         description="Build the dbt models, run the quality gates, publish and render the reports.",
     )
     return dg.Definitions(
         assets=[*raw_assets, *audit_specs, dbt_models, *disclosure_assets, *publish_assets, report],
-        asset_checks=[*disclosure_checks, *gate_checks],
+        asset_checks=[*disclosure_checks, *gate_checks, *warnings_checks],
         jobs=[*ingest_jobs.values(), transform],
         schedules=[
             dg.ScheduleDefinition(

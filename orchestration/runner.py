@@ -25,12 +25,18 @@ class RunOutcome:
     steps_skipped: int
     failure_lines: list[str] = field(default_factory=list)
     log_path: Path | None = None
+    warning_lines: list[str] = field(default_factory=list)
 
     def summary_line(self) -> str:
+        """The warnings of the run, one line each, then its outcome; warnings never fail it."""
         state = "succeeded" if self.success else "FAILED"
-        return (
-            f"runs {self.run_id} {state}: {self.steps_succeeded} step(s) ok, "
-            f"{self.steps_failed} failed, {self.steps_skipped} skipped"
+        warnings = f", {len(self.warning_lines)} warning(s)" if self.warning_lines else ""
+        return "\n".join(
+            [
+                *(f"WARNING {line}" for line in self.warning_lines),
+                f"runs {self.run_id} {state}: {self.steps_succeeded} step(s) ok, "
+                f"{self.steps_failed} failed, {self.steps_skipped} skipped{warnings}",
+            ]
         )
 
 
@@ -87,6 +93,26 @@ def failure_lines(events: list[dg.DagsterEvent]) -> list[str]:
             else:
                 description = (evaluation.description or "failed").strip().splitlines()[0]
                 lines.append(f"{check}: {description}")
+    return lines
+
+
+def warning_lines(events: list[dg.DagsterEvent], limit: int = 1000) -> list[str]:
+    """One line per asset check whose latest evaluation in these runs failed with WARN severity
+    (a check evaluated by several runs, such as a feed's freshness, counts once)."""
+    latest = {}
+    for event in events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            latest[(evaluation.asset_key, evaluation.check_name)] = evaluation
+    lines = []
+    for evaluation in latest.values():
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.WARN:
+            continue
+        description = " ".join((evaluation.description or "failed").split())
+        if len(description) > limit:
+            description = description[: limit - 1] + "…"
+        check = f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        lines.append(f"{check}: {description}")
     return lines
 
 
@@ -206,6 +232,7 @@ def materialise_everything(
         steps_skipped=skipped,
         failure_lines=lines,
         log_path=log_path,
+        warning_lines=warning_lines(events),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,8 @@ class Settings:
     last_year: int
     sample_seed: int
     sample_scale: int
+    # The reference date of the freshness warnings; None: the day each check runs.
+    as_of: date | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -60,6 +63,15 @@ class Settings:
             if value < minimum:
                 raise SettingsError(f"{name}={value} must be at least {minimum}")
             return value
+
+        def day(name: str) -> date | None:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return None
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from None
 
         home = path("EMISSIONS_HOME", Path("var"))
         factor_set = env.get("EMISSIONS_FACTOR_SET", "").strip() or FACTOR_SETS[0]
@@ -86,12 +98,14 @@ class Settings:
             last_year=last_year,
             sample_seed=integer("EMISSIONS_SAMPLE_SEED", 42, 0),
             sample_scale=integer("EMISSIONS_SAMPLE_SCALE", 1, 1),
+            as_of=day("EMISSIONS_AS_OF"),
         )
 
     def as_env(self) -> dict[str, str]:
         """The environment that makes every process (Dagster, dbt, readers) see these values."""
+        values = {field: getattr(self, field) for field, _default, _meaning in ENVIRONMENT.values()}
         return {
-            variable: str(getattr(self, field))
+            variable: "" if values[field] is None else str(values[field])
             for variable, (field, _default, _meaning) in ENVIRONMENT.items()
         }
 
@@ -140,6 +154,12 @@ ENVIRONMENT: dict[str, tuple[str, str, str]] = {
     "EMISSIONS_LAST_YEAR": ("last_year", "2025", "Last year of the sample and the marts."),
     "EMISSIONS_SAMPLE_SEED": ("sample_seed", "42", "Seed of the generated sample landing zone."),
     "EMISSIONS_SAMPLE_SCALE": ("sample_scale", "1", "Scale of the generated sample."),
+    "EMISSIONS_AS_OF": (
+        "as_of",
+        "today",
+        "Reference date (YYYY-MM-DD) of the freshness warnings; unset, the day each check runs "
+        "(China time).",
+    ),
 }
 
 assert {field for field, _d, _m in ENVIRONMENT.values()} == {f.name for f in fields(Settings)}

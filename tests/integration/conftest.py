@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 
 from orchestration.runner import RunOutcome, materialise_everything
 from orchestration.settings import ENVIRONMENT, Settings
-from quality.gate import THRESHOLDS_FILE
 
 FIRST_YEAR, LAST_YEAR = 2017, 2020
 SAMPLE_SEED = 7
+# The sample world ends on 31 December of its last year: the freshness warnings look at it as
+# of the next day, never as of today.
+AS_OF = f"{LAST_YEAR + 1}-01-01"
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ def settings_for(home: Path) -> Settings:
             "EMISSIONS_HOME": str(home),
             "EMISSIONS_FIRST_YEAR": str(FIRST_YEAR),
             "EMISSIONS_LAST_YEAR": str(LAST_YEAR),
+            "EMISSIONS_AS_OF": AS_OF,
         }
     )
 
@@ -45,12 +46,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltHome:
     monkeypatch = pytest.MonkeyPatch()
     for variable in ENVIRONMENT:
         monkeypatch.delenv(variable, raising=False)
-    # The sample ends in 2020: freshness is judged against the sample's last year, not today.
-    thresholds = tmp_path_factory.mktemp("config") / "thresholds.yml"
-    defaults = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8"))
-    defaults["freshness_max_lag_years"]["value"] = date.today().year - LAST_YEAR
-    thresholds.write_text(yaml.safe_dump(defaults, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("EMISSIONS_QUALITY_THRESHOLDS", str(thresholds))
     settings = settings_for(tmp_path_factory.mktemp("home"))
     generate_landing_zone(
         settings.landing_dir, first_year=FIRST_YEAR, last_year=LAST_YEAR, seed=SAMPLE_SEED

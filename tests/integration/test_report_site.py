@@ -24,19 +24,16 @@ import subprocess
 import tempfile
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import duckdb
 import pytest
-import yaml
 from websockets.sync.client import connect
 
 from orchestration import cli
 from orchestration.runner import materialise_everything
 from orchestration.settings import ENVIRONMENT, Settings
-from quality.gate import THRESHOLDS_FILE
 from reports.serve import make_server
 from sample import generate_landing_zone
 
@@ -79,12 +76,8 @@ def release(tmp_path_factory: pytest.TempPathFactory):
     monkeypatch.setenv("EMISSIONS_HOME", str(tmp_path_factory.mktemp("home")))
     monkeypatch.setenv("EMISSIONS_FIRST_YEAR", str(FIRST_YEAR))
     monkeypatch.setenv("EMISSIONS_LAST_YEAR", str(LAST_YEAR))
-    # The sample ends in 2022: freshness is judged against the sample's last year, not today.
-    thresholds = tmp_path_factory.mktemp("config") / "thresholds.yml"
-    values = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8"))
-    values["freshness_max_lag_years"]["value"] = date.today().year - LAST_YEAR
-    thresholds.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("EMISSIONS_QUALITY_THRESHOLDS", str(thresholds))
+    # The sample ends on 31 December 2022: freshness is judged as of the next day, not today.
+    monkeypatch.setenv("EMISSIONS_AS_OF", f"{LAST_YEAR + 1}-01-01")
     settings = Settings.from_env()
     generate_landing_zone(settings.landing_dir, first_year=FIRST_YEAR, last_year=LAST_YEAR, seed=7)
     add_faulty_deliveries(settings.landing_dir)

@@ -240,6 +240,13 @@ def test_corrupted_inputs_fail_named_expectations_and_keep_the_last_release(home
     ):
         assert rule in lines, lines
     assert "steel" in lines, lines  # the sector doubled is named with its sample row
+    # before any gate, the re-delivery itself is named as a revision: a warning, not a failure
+    revision = next(
+        line for line in outcome.warning_lines if "revisions_of_stats__energy_consumption" in line
+    )
+    assert "2019 annual: revision/2019_annual.csv against 2019_annual" in revision, revision
+    assert JUMPING_COUNTY in revision, revision
+    assert not any("revisions_of" in line for line in outcome.failure_lines)
     with warehouse(settings) as con:
         failed = {
             suite: json.loads(result)
