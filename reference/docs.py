@@ -34,7 +34,9 @@ sectors, …), every factor and every rule of the accounting is one row of a dbt
 `dbt_project/seeds/`, with its source in a `source` column (`source_ncv` and `source_carbon` for
 the fuel factors). dbt loads the seeds into the warehouse's `reference` schema and the models
 join them; Python (the ingest rules, the sample world, the benchmarks, this page) reads the same
-files through the module `reference`. Adding a code to a vocabulary is adding a row to its seed.
+files through the module `reference`. Adding a code to a vocabulary is adding a row to its seed,
+and nothing else: this page lists the rows of the factor, rule and target seeds, and describes
+the code lists without repeating their codes.
 """
 
 
@@ -112,10 +114,18 @@ def seed_section(entry: dict, seeds_dir: Path = SEEDS_DIR) -> list[str]:
     frame = read_seed(name, seeds_dir)
     types = (entry.get("config") or {}).get("column_types") or {}
     described = {column["name"]: column for column in entry.get("columns") or []}
+    is_code_list = ((entry.get("config") or {}).get("meta") or {}).get("kind") == "code_list"
     lines = [f"## {name}", ""]
     lines += _paragraphs(entry.get("description"))
-    count = f"{frame.height} row" + ("" if frame.height == 1 else "s")
-    lines += ["", f"`dbt_project/seeds/{name}.csv`, {count}.", ""]
+    if is_code_list:
+        where = (
+            f"A code list: its codes are the rows of `dbt_project/seeds/{name}.csv`, "
+            "each with its source."
+        )
+    else:
+        count = f"{frame.height} row" + ("" if frame.height == 1 else "s")
+        where = f"`dbt_project/seeds/{name}.csv`, {count}."
+    lines += ["", where, ""]
     lines += _table(
         ["column", "type", "meaning"],
         [
@@ -124,6 +134,8 @@ def seed_section(entry: dict, seeds_dir: Path = SEEDS_DIR) -> list[str]:
         ],
     )
     lines.append("")
+    if is_code_list:
+        return lines
     if frame.height == 0:
         return [*lines, "No rows yet.", ""]
     frame = _derived_columns(name, frame)

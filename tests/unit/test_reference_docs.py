@@ -65,3 +65,19 @@ def test_a_seed_without_a_yaml_entry_is_an_error(seeds_copy: Path) -> None:
     (seeds_copy / "ref_new_things.csv").write_text("code,source\nx,somewhere cited\n")
     with pytest.raises(ValueError, match="ref_new_things"):
         render(seeds_copy)
+
+
+def test_a_code_added_to_a_code_list_leaves_the_page_as_it_is(seeds_copy: Path) -> None:
+    """Adding a code to a vocabulary touches its seed only (issue 12): the page describes the
+    code lists without repeating their codes, so it stays what the seeds give."""
+    before = render(seeds_copy)
+    path = seeds_copy / "ref_customer_types.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "充换电,charging stations,a cited source\n",
+        encoding="utf-8",
+    )
+    assert render(seeds_copy) == before
+    assert (
+        "A code list: its codes are the rows of `dbt_project/seeds/ref_customer_types.csv`"
+        in before
+    )
