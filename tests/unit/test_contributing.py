@@ -28,7 +28,7 @@ def test_the_published_table_example_is_the_tested_one():
         "out_emissions__province_by_year",
         "table: emissions_province_by_year",
         "description_zh: 全省分年度二氧化碳排放总量",
-        "publish: {zh: 年份, en: Year, unit: \"\"}",
+        'publish: {zh: 年份, en: Year, unit: ""}',
         "publish: {zh: 二氧化碳排放总量, en: Territorial CO2, unit: tCO2}",
     ):
         assert text in GUIDE and text in example, text
