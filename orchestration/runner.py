@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,11 @@ class RunOutcome:
             f"runs {self.run_id} {state}: {self.steps_succeeded} step(s) ok, "
             f"{self.steps_failed} failed, {self.steps_skipped} skipped"
         )
+
+
+class RunRefused(Exception):
+    """A run that cannot start (nothing to load, a selection that selects nothing): the
+    message is the one line the user sees."""
 
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -103,6 +109,48 @@ def landing_partitions(settings: Settings, spec) -> list[str]:
     return sorted(keys)
 
 
+def require_deliveries(settings: Settings) -> None:
+    """Refuse a whole run when no feed has any file in the landing zone: it would load nothing
+    and then build every mart from empty tables."""
+    from ingest.feeds import FEEDS
+    from ingest.load import delivered_files
+
+    if not any(next(delivered_files(settings.landing_dir, spec), None) for spec in FEEDS.values()):
+        example = next(iter(FEEDS.values())).feed
+        raise RunRefused(
+            f"no feed has any file in the landing zone {settings.landing_dir} (files go in "
+            f"its feed folders, e.g. {example}/; `emissions sample` writes a sample): "
+            "nothing to run"
+        )
+
+
+def selected_job(defs: dg.Definitions, selection: str) -> dg.JobDefinition:
+    """The job of an asset selection, or RunRefused with one line saying what is wrong."""
+    job = dg.define_asset_job("selected_assets", selection=selection)
+    try:
+        resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
+            "selected_assets"
+        )
+    except (dg.DagsterError, ValueError) as error:
+        while error.__cause__ is not None:
+            error = error.__cause__
+        unknown = re.search(r"AssetKey\(s\) \[(.*?)\] were selected", str(error))
+        reason = (
+            f"no asset is named {unknown[1]}"
+            if unknown
+            else str(error).strip().splitlines()[0]
+            if str(error).strip()
+            else type(error).__name__
+        )
+        raise RunRefused(
+            f"--select {selection!r}: {reason} (asset keys are those of `emissions ui`, "
+            "e.g. raw_stats__gdp, out_emissions__by_city+)"
+        ) from None
+    if not resolved.asset_layer.executable_asset_keys:
+        raise RunRefused(f"--select {selection!r} selects no asset")
+    return resolved
+
+
 def run_config(verbose: bool) -> dict:
     """Dagster's console logger: every event when verbose, else warnings and errors only (the
     instance's event log, which the UI shows, keeps every event either way)."""
@@ -143,42 +191,60 @@ def materialise_everything(
     selection: str | None = None,
     verbose: bool = False,
     progress: Callable[[str], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> RunOutcome:
     """Ingest every feed, then build, check, publish and report, on the home's instance.
 
     Each partitioned feed loads in one run over the range of partitions its files cover
     (a single-run backfill); a failed ingest stops before the marts are rebuilt. ``progress``
     gets one line per finished run; the steps' output goes to a log file unless ``verbose``.
+    ``notice`` (default ``progress``) gets one line for each thing done to recover from an
+    earlier killed run and each wait for a pool slot. Raises RunRefused, before any run, when
+    no feed has a file (whole runs) or the selection selects nothing.
+
+    First, runs left unfinished by a killed process are failed and their pool slots freed, and
+    a dbt that outlived its run is stopped (orchestration/recovery.py). Each run is tagged with
+    this process, so the next `emissions run` can tell if it is gone.
     """
     from ingest.feeds import FEEDS
     from orchestration.definitions import TRANSFORM_JOB, build_defs, ingest_job_name
     from orchestration.instance import ensure_instance
+    from orchestration.recovery import recover, reporting_pool_waits, runner_tags
 
     settings.ensure_dirs()
+    if not selection:
+        require_deliveries(settings)
     ensure_instance(settings.dagster_home)
     settings.export()
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     defs = build_defs(settings)
+    job_of_selection = selected_job(defs, selection) if selection else None
     results = []
     config = run_config(verbose)
     report = progress or (lambda line: None)
+    tell = notice or report
     with (
         dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance,
         _console(settings, verbose) as log_path,
     ):
+        recover(instance, settings.warehouse_path, tell)
 
         def execute(job: dg.JobDefinition, tags: dict | None = None) -> bool:
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, tags=tags, run_config=config
-            )
+            run_id = str(uuid.uuid4())
+            with reporting_pool_waits(settings.dagster_home, run_id, tell):
+                result = job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_id=run_id,
+                    tags={**(tags or {}), **runner_tags()},
+                    run_config=config,
+                )
             results.append(result)
             report(_describe(result))
             return result.success
 
-        if selection:
-            job = dg.define_asset_job("selected_assets", selection=selection)
-            defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
-            execute(defs.resolve_job_def("selected_assets"))
+        if job_of_selection is not None:
+            execute(job_of_selection)
         else:
             for spec in FEEDS.values():
                 job = defs.resolve_job_def(ingest_job_name(spec))
