@@ -41,7 +41,8 @@ def exec_dying_with_parent(argv: Sequence[str]) -> None:
     expected_parent = int(os.environ.get(PARENT_PID_VARIABLE) or os.getppid())
     os.environ[PARENT_PID_VARIABLE] = str(expected_parent)
     set_parent_death_signal()
-    if os.getppid() != expected_parent:  # the parent died before the signal was set
+    # The parent died before the signal was set (this process was handed to init).
+    if os.getppid() != expected_parent or expected_parent == 1:
         sys.stderr.write(f"{argv[0]}: parent process {expected_parent} is gone; not starting\n")
         raise SystemExit(1)
     os.execv(argv[0], list(argv))

@@ -401,7 +401,7 @@ class PoolWaitReporter:
         self.interval = interval
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._watch, name="pool-wait-reporter", daemon=True)
-        self.last: tuple | None = None
+        self.last: dict[str, tuple[str, ...]] = {}  # pool -> the live runs last said to hold it
 
     def __enter__(self) -> PoolWaitReporter:
         self.thread.start()
@@ -443,25 +443,23 @@ class PoolWaitReporter:
                 )
                 waits.append((pool, holders, min(step.enqueued_timestamp for step in mine)))
         if not waits:
-            self.last = None
+            self.last = {}
             return False
-        state = tuple((pool, holders) for pool, holders, _since in waits)
-        if state == self.last:
-            return True
-        freed = False
+        told = {}
         for pool, holders, since in waits:
-            described = []
+            live = []
             for run_id in holders:
                 holder = run_holder(instance, run_id)
-                if holder is not None and holder.gone:
+                if holder is not None and holder.gone:  # killed while this run waited
                     fail_dead_run(instance, holder, self.notice)
-                    freed = True
                 else:
-                    described.append(holder.describe() if holder else f"run {run_id[:8]}")
-            if described:  # (no holder at all: the slot is being handed over to this run)
-                held = ", ".join(described)
+                    live.append((run_id, holder))
+            told[pool] = tuple(run_id for run_id, _holder in live)
+            # No live holder: the slot is being handed over to this run; nothing to say.
+            if live and told[pool] != self.last.get(pool):
+                held = ", ".join(h.describe() if h else f"run {r[:8]}" for r, h in live)
                 self.notice(f"waiting for pool {pool}: slot held by {held} since {_clock(since)}")
-        self.last = None if freed else state  # after freeing a slot, look again from scratch
+        self.last = told
         return True
 
     def _cancel(self, instance: dg.DagsterInstance) -> None:

@@ -126,8 +126,8 @@ def require_deliveries(settings: Settings) -> None:
 
 def selected_job(defs: dg.Definitions, selection: str) -> dg.JobDefinition:
     """The job of an asset selection, or RunRefused with one line saying what is wrong."""
-    job = dg.define_asset_job("selected_assets", selection=selection)
     try:
+        job = dg.define_asset_job("selected_assets", selection=selection)
         resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
             "selected_assets"
         )
