@@ -198,9 +198,9 @@ def materialise_everything(
     Each partitioned feed loads in one run over the range of partitions its files cover
     (a single-run backfill); a failed ingest stops before the marts are rebuilt. ``progress``
     gets one line per finished run; the steps' output goes to a log file unless ``verbose``.
-    ``notice`` (default ``progress``) gets one line for each thing done to recover from an
-    earlier killed run and each wait for a pool slot. Raises RunRefused, before any run, when
-    no feed has a file (whole runs) or the selection selects nothing.
+    ``notice`` (default ``progress``, else stderr) gets one line for each thing done to recover
+    from an earlier killed run and each wait for a pool slot. Raises RunRefused, before any run,
+    when no feed has a file (whole runs) or the selection selects nothing.
 
     First, runs left unfinished by a killed process are failed and their pool slots freed, and
     a dbt that outlived its run is stopped (orchestration/recovery.py). Each run is tagged with
@@ -222,7 +222,7 @@ def materialise_everything(
     results = []
     config = run_config(verbose)
     report = progress or (lambda line: None)
-    tell = notice or report
+    tell = notice or progress or (lambda line: print(f"  {line}", file=sys.stderr, flush=True))
     with (
         dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance,
         _console(settings, verbose) as log_path,

@@ -332,3 +332,41 @@ def test_an_orphaned_dbt_of_this_warehouse_is_stopped_and_nothing_else(tmp_path:
             os.kill(pid, signal.SIGKILL)
         with_parent.kill()
         with_parent.wait()
+
+
+def test_ctrl_c_while_waiting_for_a_slot_cancels_the_run(dagster_home: Path):
+    # Dagster defers Ctrl-C until a step ends: a run waiting for a slot could not be stopped.
+    process, holder = start_holder(dagster_home, 120)
+    waiter_code = JOB_MODULE + textwrap.dedent(
+        """
+        import uuid
+        from pathlib import Path
+        from orchestration.recovery import PoolWaitReporter, runner_tags
+        with dg.DagsterInstance.from_config(sys.argv[1]) as instance:
+            run_id = str(uuid.uuid4())
+            with PoolWaitReporter(Path(sys.argv[1]), run_id, print, interval=0.2):
+                writer.execute_in_process(instance=instance, run_id=run_id, tags=runner_tags())
+        """
+    )
+    waiter = subprocess.Popen(
+        [sys.executable, "-c", waiter_code, str(dagster_home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert waiter.stdout.readline().startswith(f"waiting for pool {WAREHOUSE_POOL}: ")
+        waiter.send_signal(signal.SIGINT)
+        assert waiter.wait(timeout=30) == 130
+        last = waiter.stdout.read().strip()
+        assert last.endswith(": interrupted while waiting for a pool slot; canceled")
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            canceled = instance.get_runs(
+                filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.CANCELED])
+            )
+            assert [run.run_id[:8] for run in canceled] == [last.split()[1].rstrip(":")]
+            assert claimed(instance) == {holder}  # its pending claim is gone, not the holder's
+    finally:
+        process.kill()
+        process.wait()
+        waiter.kill()
