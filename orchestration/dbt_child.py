@@ -36,14 +36,35 @@ def set_parent_death_signal(signal_number: int = signal.SIGKILL) -> bool:
     return True
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def expected_parent() -> int:
+    """The process that started this one: the one named in the environment by the process
+    that starts dbt (so that a parent already gone is noticed), unless that value was only
+    inherited through another process (it is alive, but not the parent)."""
+    parent = os.getppid()
+    named = os.environ.get(PARENT_PID_VARIABLE, "")
+    if named.isdigit() and int(named) != parent and not _alive(int(named)):
+        return int(named)  # it started this process and died before the signal was set
+    return parent
+
+
 def exec_dying_with_parent(argv: Sequence[str]) -> None:
     """Replace this process by ``argv``, to be killed when the process that started it dies."""
-    expected_parent = int(os.environ.get(PARENT_PID_VARIABLE) or os.getppid())
-    os.environ[PARENT_PID_VARIABLE] = str(expected_parent)
+    parent = expected_parent()
+    os.environ[PARENT_PID_VARIABLE] = str(parent)  # what the orphan check compares to
     set_parent_death_signal()
     # The parent died before the signal was set (this process was handed to init).
-    if os.getppid() != expected_parent or expected_parent == 1:
-        sys.stderr.write(f"{argv[0]}: parent process {expected_parent} is gone; not starting\n")
+    if os.getppid() != parent or parent == 1:
+        sys.stderr.write(f"{argv[0]}: parent process {parent} is gone; not starting\n")
         raise SystemExit(1)
     os.execv(argv[0], list(argv))
 

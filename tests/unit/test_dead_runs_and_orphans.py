@@ -93,15 +93,30 @@ def test_a_child_outlives_a_killed_parent_but_not_through_the_launcher():
 
 
 def test_the_launcher_refuses_to_start_when_its_parent_is_already_gone():
-    env = {**os.environ, PARENT_PID_VARIABLE: "1"}  # its parent is this test, not init
+    launcher = (
+        "from orchestration.dbt_child import exec_dying_with_parent; "
+        "exec_dying_with_parent(['/bin/true'])"
+    )
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    # The process that starts dbt names itself; here it is gone: not starting.
     completed = subprocess.run(
-        [sys.executable, "-c", "from orchestration.dbt_child import main; main()", "--version"],
-        env=env,
+        [sys.executable, "-c", launcher],
+        env={**os.environ, PARENT_PID_VARIABLE: str(gone.pid)},
         capture_output=True,
         text=True,
     )
     assert completed.returncode == 1
-    assert "parent process 1 is gone; not starting" in completed.stderr
+    assert f"parent process {gone.pid} is gone; not starting" in completed.stderr
+    # A value only inherited from a live process that is not the parent (here init) is not
+    # taken for the parent.
+    completed = subprocess.run(
+        [sys.executable, "-c", launcher],
+        env={**os.environ, PARENT_PID_VARIABLE: "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stderr
 
 
 def test_a_process_is_known_by_pid_and_start_time_not_by_pid_alone():
