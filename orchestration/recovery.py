@@ -168,7 +168,7 @@ def process_is_gone(identity: ProcessIdentity, started_by: float | None = None) 
         return None
     if identity.boot and _boot_id() and identity.boot != _boot_id():
         return True  # started before the machine rebooted
-    if not pid_exists(identity.pid):
+    if not pid_exists(identity.pid) or _is_zombie(identity.pid):  # a zombie runs no more
         return True
     if identity.start_ticks is not None:
         ticks = process_start_ticks(identity.pid)

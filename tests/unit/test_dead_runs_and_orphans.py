@@ -127,6 +127,11 @@ def test_a_process_is_known_by_pid_and_start_time_not_by_pid_alone():
     assert process_is_gone(ProcessIdentity(me.host, 2**22 + 7)) is True  # no such pid
     assert process_is_gone(ProcessIdentity("another-host", me.pid)) is None  # cannot tell
     assert ProcessIdentity.from_tag(me.tag()) == me
+    exited = subprocess.Popen(["true"])  # not waited for: a zombie until reaped
+    while not Path(f"/proc/{exited.pid}/stat").read_text().rpartition(")")[2].startswith(" Z"):
+        time.sleep(0.01)
+    assert process_is_gone(ProcessIdentity(me.host, exited.pid)) is True
+    exited.wait()
     assert runner_tags()["emissions/pid"] == str(os.getpid())
 
 
