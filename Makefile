@@ -1,4 +1,7 @@
 # Two commands do everything: `make demo` and `make test`. Both create .venv from requirements.lock.
+# Paths stay relative to this folder (or quoted): the clone may sit under a folder whose name has
+# spaces or starts with a dot. Bytecode is compiled at install: every command (dbt's children
+# too) then starts without compiling its imports, also where PYTHONDONTWRITEBYTECODE is set.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,10 +11,11 @@ UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 .PHONY: venv demo test lint format lock clean
 
 $(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || "$(PYTHON)" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps \
+		--no-build-isolation -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -20,7 +24,7 @@ demo: venv
 	$(BIN)/emissions demo
 
 test: venv
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

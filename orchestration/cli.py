@@ -49,17 +49,21 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
 
 def _materialise(settings: Settings, selection: str | None, verbose: bool):
     """Run everything, one line per finished run on the terminal; then what failed and where
-    the steps' output went."""
-    from orchestration.runner import materialise_everything
+    the steps' output went. None (after one line saying why) if the run was refused."""
+    from orchestration.runner import RunRefused, materialise_everything
 
     terminal = sys.stdout  # the runner sends the steps' own output to a log file
 
     def progress(line: str) -> None:
         print(f"  {line}", file=terminal, flush=True)
 
-    outcome = materialise_everything(
-        settings, selection=selection, verbose=verbose, progress=progress
-    )
+    try:
+        outcome = materialise_everything(
+            settings, selection=selection, verbose=verbose, progress=progress
+        )
+    except RunRefused as refusal:
+        print(f"emissions: {refusal}", file=sys.stderr)
+        return None
     for line in outcome.failure_lines:
         print(f"FAILED {line}", file=sys.stderr)
     print(outcome.summary_line())
@@ -70,7 +74,7 @@ def _materialise(settings: Settings, selection: str | None, verbose: bool):
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     outcome = _materialise(settings, args.select, args.verbose)
-    return 0 if outcome.success else 1
+    return 0 if outcome is not None and outcome.success else 1
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
@@ -92,7 +96,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if not any(settings.landing_dir.rglob("*.*")) if settings.landing_dir.exists() else True:
         cmd_sample(argparse.Namespace(out=None, years=None, scale=None, seed=None), settings)
     outcome = _materialise(settings, None, args.verbose)
-    if not outcome.success:
+    if outcome is None or not outcome.success:
         return 1
     print()
     print(f"warehouse (DuckDB):   {settings.warehouse_path}")

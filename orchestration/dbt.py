@@ -18,13 +18,32 @@ from dagster_dbt import (
 )
 
 from ingest.raw_tables import ensure_all_raw_tables
+from orchestration.dbt_child import PARENT_PID_VARIABLE
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR
 
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# Every dbt command starts through `emissions-dbt` (orchestration/dbt_child.py): the venv's dbt,
+# killed by the kernel when the process that started it dies, so no dbt outlives its run.
+DBT_EXECUTABLE = Path(sys.executable).with_name("emissions-dbt")
 MANIFEST_INPUTS = ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml")
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_executable() -> str:
+    """The dbt launcher of this venv; a clear error if the venv predates it."""
+    if not DBT_EXECUTABLE.exists():
+        raise RuntimeError(
+            f"{DBT_EXECUTABLE} is missing (the venv was installed before it existed): "
+            "run `make venv`"
+        )
+    return str(DBT_EXECUTABLE)
+
+
+def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a dbt child: this one, the child's parent (this process) named so
+    that the launcher can tell if it is already gone, and ``extra``."""
+    return {**os.environ, **(extra or {}), PARENT_PID_VARIABLE: str(os.getpid())}
 
 
 def newest_input_mtime(project_dir: Path = DBT_PROJECT_DIR) -> float:
@@ -58,10 +77,11 @@ def ensure_manifest(variables: str, project: DbtProject = dbt_project) -> Path:
         and parsed_with.read_text(encoding="utf-8") == variables
     ):
         return manifest
-    command = [str(DBT_EXECUTABLE), "parse", "--quiet", "--vars", variables]
+    command = [dbt_executable(), "parse", "--quiet", "--vars", variables]
     completed = subprocess.run(
         [*command, "--profiles-dir", str(project.profiles_dir)],
         cwd=project.project_dir,
+        env=child_environment(),
         capture_output=True,
         text=True,
         check=False,
@@ -83,9 +103,9 @@ def run_dbt_cli(
     caller's process outlives the command)."""
     locations = ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
     return subprocess.run(
-        [str(DBT_EXECUTABLE), *args, *locations, "--log-path", str(target / "logs")],
+        [dbt_executable(), *args, *locations, "--log-path", str(target / "logs")],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "EMISSIONS_WAREHOUSE": str(warehouse)},
+        env=child_environment({"EMISSIONS_WAREHOUSE": str(warehouse)}),
         capture_output=True,
         text=True,
         check=False,
@@ -146,6 +166,9 @@ def build_dbt_assets(manifest: Path, variables: str) -> dg.AssetsDefinition:
         """Seeds, staging, intermediate and mart models of dbt_project/, with their dbt tests."""
         with warehouse.connect() as con:
             ensure_all_raw_tables(con)  # a feed with no delivery yet is an empty source
+        # dagster-dbt starts dbt with this process's environment: name this process as its
+        # parent, for the launcher (orchestration/dbt_child.py) and a later orphan check.
+        os.environ[PARENT_PID_VARIABLE] = str(os.getpid())
         yield from dbt.cli(dbt_build_args(variables), context=context).stream()
 
     return dbt_emission_models
@@ -155,5 +178,5 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(DBT_EXECUTABLE),
+        dbt_executable=dbt_executable(),
     )

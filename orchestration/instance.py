@@ -1,4 +1,10 @@
-"""The Dagster instance under EMISSIONS_HOME: its dagster.yaml gives the warehouse pool one slot."""
+"""The Dagster instance under EMISSIONS_HOME: its dagster.yaml gives the warehouse pool one slot.
+
+A run whose process is killed keeps its slot until something frees it: `emissions run` does,
+before it starts and while it waits (orchestration/recovery.py). Dagster's run monitoring is not
+configured: it runs in the daemon and detects dead run workers only through a run launcher that
+can check them, which neither the default launcher nor in-process runs offer.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,11 @@ class RunOutcome:
                 f"{self.steps_failed} failed, {self.steps_skipped} skipped{warnings}",
             ]
         )
+
+
+class RunRefused(Exception):
+    """A run that cannot start (nothing to load, a selection that selects nothing): the
+    message is the one line the user sees."""
 
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -73,6 +79,11 @@ def failure_lines(events: list[dg.DagsterEvent]) -> list[str]:
             dbt_failures = _dbt_failures(error)
             if dbt_failures:
                 lines += [f"step {event.step_key}: {failure}" for failure in dbt_failures]
+                continue
+            user_failure = event.step_failure_data.user_failure_data
+            if user_failure is not None and user_failure.description:
+                # a dg.Failure raised by the step: its description is the one line to show
+                lines.append(f"step {event.step_key}: {user_failure.description.strip()}")
                 continue
             message = error.message.strip().splitlines()[0] if error else "failed"
             cause = error.cause if error else None
@@ -126,6 +137,48 @@ def landing_partitions(settings: Settings, spec) -> list[str]:
     )
 
 
+def require_deliveries(settings: Settings) -> None:
+    """Refuse a whole run when no feed has any file in the landing zone: it would load nothing
+    and then build every mart from empty tables."""
+    from ingest.feeds import FEEDS
+    from ingest.landing import delivered_files
+
+    if not any(delivered_files(settings.landing_dir, spec) for spec in FEEDS.values()):
+        example = next(iter(FEEDS.values())).feed
+        raise RunRefused(
+            f"no feed has any file in the landing zone {settings.landing_dir} (files go in "
+            f"its feed folders, e.g. {example}/; `emissions sample` writes a sample): "
+            "nothing to run"
+        )
+
+
+def selected_job(defs: dg.Definitions, selection: str) -> dg.JobDefinition:
+    """The job of an asset selection, or RunRefused with one line saying what is wrong."""
+    try:
+        job = dg.define_asset_job("selected_assets", selection=selection)
+        resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
+            "selected_assets"
+        )
+    except (dg.DagsterError, ValueError) as error:
+        while error.__cause__ is not None:
+            error = error.__cause__
+        unknown = re.search(r"AssetKey\(s\) \[(.*?)\] were selected", str(error))
+        reason = (
+            f"no asset is named {unknown[1]}"
+            if unknown
+            else str(error).strip().splitlines()[0]
+            if str(error).strip()
+            else type(error).__name__
+        )
+        raise RunRefused(
+            f"--select {selection!r}: {reason} (asset keys are those of `emissions ui`, "
+            "e.g. raw_stats__gdp, out_emissions__by_city+)"
+        ) from None
+    if not resolved.asset_layer.executable_asset_keys:
+        raise RunRefused(f"--select {selection!r} selects no asset")
+    return resolved
+
+
 def run_config(verbose: bool) -> dict:
     """Dagster's console logger: every event when verbose, else warnings and errors only (the
     instance's event log, which the UI shows, keeps every event either way)."""
@@ -166,43 +219,65 @@ def materialise_everything(
     selection: str | None = None,
     verbose: bool = False,
     progress: Callable[[str], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> RunOutcome:
     """Ingest every feed, then build, check, publish and report, on the home's instance.
 
     Each partitioned feed loads in one run over the range of partitions its files cover
-    (a single-run backfill); a failed ingest stops before the marts are rebuilt. ``progress``
+    (a single-run backfill); every feed loads whatever another feed's fate, and a failed ingest
+    stops the marts from being rebuilt. ``progress``
     gets one line per finished run; the steps' output goes to a log file unless ``verbose``.
+    ``notice`` (default ``progress``, else stderr) gets one line for each thing done to recover
+    from an earlier killed run and each wait for a pool slot. Raises RunRefused, before any run,
+    when no feed has a file (whole runs) or the selection selects nothing.
+
+    First, runs left unfinished by a killed process are failed and their pool slots freed, and
+    a dbt that outlived its run is stopped (orchestration/recovery.py). Each run is tagged with
+    this process, so the next `emissions run` can tell if it is gone.
     """
     from ingest.feeds import FEEDS
     from orchestration.definitions import TRANSFORM_JOB, build_defs, ingest_job_name
     from orchestration.instance import ensure_instance
+    from orchestration.recovery import recover, reporting_pool_waits, runner_tags
 
     settings.ensure_dirs()
+    if not selection:
+        require_deliveries(settings)
     ensure_instance(settings.dagster_home)
     settings.export()
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     defs = build_defs(settings)
+    job_of_selection = selected_job(defs, selection) if selection else None
     results = []
     config = run_config(verbose)
     report = progress or (lambda line: None)
+    tell = notice or progress or (lambda line: print(f"  {line}", file=sys.stderr, flush=True))
     with (
         dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance,
         _console(settings, verbose) as log_path,
     ):
+        recover(instance, settings.warehouse_path, tell)
 
         def execute(job: dg.JobDefinition, tags: dict | None = None) -> bool:
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, tags=tags, run_config=config
-            )
+            run_id = str(uuid.uuid4())
+            with reporting_pool_waits(settings.dagster_home, run_id, tell):
+                result = job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_id=run_id,
+                    tags={**(tags or {}), **runner_tags()},
+                    run_config=config,
+                )
             results.append(result)
             report(_describe(result))
             return result.success
 
-        if selection:
-            job = dg.define_asset_job("selected_assets", selection=selection)
-            defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
-            execute(defs.resolve_job_def("selected_assets"))
+        if job_of_selection is not None:
+            execute(job_of_selection)
         else:
+            # Every feed loads, whatever another feed's fate; the marts are rebuilt only when
+            # every ingest succeeded (a mart must not mix a failed feed's old rows with new ones).
+            failed_feeds = []
             for spec in FEEDS.values():
                 job = defs.resolve_job_def(ingest_job_name(spec))
                 tags = {}
@@ -215,7 +290,12 @@ def materialise_everything(
                         "dagster/asset_partition_range_end": keys[-1],
                     }
                 if not execute(job, tags):
-                    break
+                    failed_feeds.append(spec.feed)
+            if failed_feeds:
+                report(
+                    f"{TRANSFORM_JOB:<34} skipped: the ingest of {', '.join(failed_feeds)} "
+                    "failed, so the marts are not rebuilt and nothing is published"
+                )
             else:
                 execute(defs.resolve_job_def(TRANSFORM_JOB))
     events = [event for result in results for event in result.all_events]
