@@ -37,7 +37,8 @@ from orchestration.instance import ensure_instance
 from orchestration.recovery import RUN_PID_TAG, parent_pid, pid_exists
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR, ENVIRONMENT, Settings
-from publish.release import published_tables
+from publish.layout import MANIFEST_FILE
+from publish.tables import published_tables
 from quality.gate import THRESHOLDS_FILE
 
 pytestmark = pytest.mark.integration
@@ -189,11 +190,7 @@ def assert_recovered_from(running: Running, killed_run: str) -> None:
 
 
 def manifest_of(release: Path) -> dict:
-    # The manifest's name: `manifest.json`, or `_manifest.json` once readers must skip it.
-    for name in ("_manifest.json", "manifest.json"):
-        if (release / name).exists():
-            return json.loads((release / name).read_text(encoding="utf-8"))
-    raise AssertionError(f"no manifest in {release}")
+    return json.loads((release / MANIFEST_FILE).read_text(encoding="utf-8"))
 
 
 def assert_whole_release(published: Path, table: str) -> None:
