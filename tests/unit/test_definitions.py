@@ -122,9 +122,7 @@ def test_each_suppressing_table_is_a_disclosure_asset_gated_and_published_from_i
         assert all(check.blocking for check in checks.values())
         assert key in graph.get(dg.AssetKey(f"published_{table}")).parent_keys
     # the division × sector cells and the division totals: one decision, one step
-    [definition] = {
-        graph.assets_def_for_key(dg.AssetKey(f"disclosure_{table}")) for table in JOINT
-    }
+    [definition] = {graph.assets_def_for_key(dg.AssetKey(f"disclosure_{table}")) for table in JOINT}
     assert definition.node_def.name == "disclosure_emissions_by_division_sector"
     parents = {
         k.to_user_string()
