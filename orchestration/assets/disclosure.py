@@ -67,7 +67,21 @@ def build_disclosure_asset(
         )
         for part in system.parts
     }
-    margin_keys = [tables[name].gated_asset_key for name in system.owner.margins_from]
+    # The margins and known cells are read from their marts (tables that never suppress, built
+    # by the same dbt step as the parts' marts, which these assets depend on), but are not
+    # declared dependencies: a failing blocking gate of such a table (emissions_by_sector) would
+    # otherwise stop the gates of every table of the problem from running, and a run that fails
+    # should name every broken rule.
+    unbuilt = [
+        name
+        for name in system.owner.margins_from
+        if tables[name].disclosure is not None or not tables[name].relation.startswith("marts.")
+    ]
+    if unbuilt:
+        raise ValueError(
+            f"{system.table}: disclosure margins_from must name marts that never suppress: "
+            f"{', '.join(unbuilt)}"
+        )
     together = (
         f" (one decision with {', '.join(t for t in system.tables if t != system.table)})"
         if len(system.parts) > 1
@@ -76,7 +90,7 @@ def build_disclosure_asset(
     specs = [
         dg.AssetSpec(
             asset_key(part.table),
-            deps=[dg.AssetKey(tables[part.table].model), *margin_keys, *SEED_KEYS],
+            deps=[dg.AssetKey(tables[part.table].model), *SEED_KEYS],
             group_name="disclosure",
             kinds={"duckdb", "python"},
             description=(
@@ -85,6 +99,12 @@ def build_disclosure_asset(
                 "secondary suppression, thresholds in ref_disclosure_rules)"
                 + (together if part.table == system.table else f" (decided with {system.table})")
                 + f"; every cell's reason in {decisions_relation(part.table)}."
+                + (
+                    f" Reads the published totals of {', '.join(system.owner.margins_from)} "
+                    "from their marts."
+                    if system.owner.margins_from
+                    else ""
+                )
             ),
             metadata={"dagster/table_name": published_relation(part.table)},
         )

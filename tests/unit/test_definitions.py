@@ -134,9 +134,11 @@ def test_each_suppressing_table_is_a_disclosure_asset_gated_and_published_from_i
         "out_emissions__by_county",
         "out_emissions__by_city",
         "out_energy__by_division",
-        "out_emissions__by_sector",
         "ref_disclosure_rules",
     } <= parents
+    # emissions_by_sector's totals are read from its mart (built by the same dbt step) without
+    # waiting on its gate: a failing gate there must not keep these tables' gates from running
+    assert "out_emissions__by_sector" not in parents
     # no dbt Python model is left (dbt-spark cannot run them): disclosure is a Dagster asset
     from orchestration.dbt import dbt_project
 
