@@ -1,13 +1,14 @@
-"""The attacker's audit of a table about to be published, independent of the engine.
+"""The attacker's audit of the tables about to be published, independent of the engine.
 
-It trusts nothing the engine decided: it reads the published table (``disclosure.<table>``:
-visible values, nulls where hidden) and the published margins, rebuilds every declared equation
-from them with its own code, recomputes which cells the primary rule protects from the mart and
-the thresholds (SQL), and solves, with scipy's HiGHS, the minimum and the maximum of each such
-cell given everything published and values >= 0. A cell fails when it is published, or when its
-interval falls short of value × (1 ∓ p) and hiding more of this table could have widened it;
-a cell that only published margins of other tables keep within that range is reported apart
-(``pinned``), with the bound those margins impose.
+It trusts nothing the engine decided: it reads the published tables of a disclosure problem
+(``disclosure.<table>``: visible values, nulls where hidden), the cells other tables publish and
+the published margins, rebuilds every declared equation from them with its own code, recomputes
+which cells the primary rule protects from the marts and the thresholds (SQL), and solves, with
+scipy's HiGHS, the minimum and the maximum of every value of each such cell given everything
+published (each published value a constant, each null an unknown) and values >= 0. A value
+fails when it is published, or when its interval falls short of value × (1 ∓ p). There is no
+other category: a value that only a total published elsewhere could pin is the problem's to
+protect, by hiding that total.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from disclosure.declaration import Declaration
+from disclosure.declaration import Declaration, System
 from disclosure.rules import DisclosureRules
 
 
@@ -34,10 +35,11 @@ class Finding:
     high: float | None
     required_low: float
     required_high: float
-    problem: str  # "published", "under-protected", "pinned by margins", or "" when protected
+    problem: str  # "published", "under-protected", or "" when protected
+    table: str = ""  # the published table the value is in
 
-    def line(self, table: str) -> str:
-        where = f"{table} {self.period} {'/'.join(map(str, self.cell))} {self.column}"
+    def line(self, table: str | None = None) -> str:
+        where = f"{table or self.table} {self.period} {'/'.join(map(str, self.cell))} {self.column}"
         if self.problem == "published":
             return f"{where}: {self.value:,.0f} meets the primary rule but is published"
         return (
@@ -52,33 +54,182 @@ class AuditResult:
     table: str
     findings: list[Finding] = field(default_factory=list)
     hidden_cells: int = 0
+    hidden_values: int = 0
     linear_programmes: int = 0
 
     @property
     def failures(self) -> list[Finding]:
-        return [f for f in self.findings if f.problem in ("published", "under-protected")]
-
-    @property
-    def pinned(self) -> list[Finding]:
-        return [f for f in self.findings if f.problem == "pinned by margins"]
+        return [f for f in self.findings if f.problem]
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
+    def of(self, table: str) -> list[Finding]:
+        return [f for f in self.findings if f.table == table]
 
-def sensitive_predicate(declaration: Declaration, rules: DisclosureRules) -> str:
-    """The primary rule in SQL, on the mart's columns (written apart from disclosure.rules)."""
-    units, share, first = (
-        declaration.reporting_units,
-        declaration.largest_share,
-        declaration.values[0],
-    )
+
+def sensitive_predicate(units: str, share: str, first_value: str, rules: DisclosureRules) -> str:
+    """The primary rule in SQL, on a mart's columns (written apart from disclosure.rules)."""
     return (
         f"(({units} is not null and {units} < {rules.min_reporting_units} "
-        f"and not ({units} = 0 and {first} = 0)) "
+        f"and not ({units} = 0 and {first_value} = 0)) "
         f"or coalesce({share}, 0) > {rules.dominance_share})"
     )
+
+
+def _cells_sql(cell: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"({expression}) as _cell_{column}" for column, expression in cell)
+
+
+def _assembly(
+    con: duckdb.DuckDBPyConnection,
+    system: System,
+    published: dict[str, str],
+    sources: dict[str, str],
+    rules: DisclosureRules,
+) -> tuple[list[tuple], list[tuple]]:
+    """(period, cell…, column, shown, truth, table) of every published value of the problem,
+    and (period, cell…) of every cell the primary rule protects."""
+    period = system.period
+    values, sensitive = [], []
+    for part in system.parts:
+        cells = _cells_sql(part.cell)
+        keys = ", ".join(f"_cell_{column}" for column in system.cell)
+        for column in part.values:
+            values.append(
+                f"select p.{period}, {', '.join(f'p._cell_{c}' for c in system.cell)}, "
+                f"'{column}' as _column, p._shown, t._true, '{part.table}' as _table, p._flag "
+                f"from (select {period}, {cells}, cast({column} as double) as _shown, "
+                f"{part.flag} as _flag from {published[part.table]}) as p "
+                f"left join (select {period}, {cells}, cast({column} as double) as _true "
+                f"from {sources[part.table]}) as t using ({period}, {keys})"
+            )
+        if part.reporting_units:
+            predicate = sensitive_predicate(
+                part.reporting_units, part.largest_share, part.values[0], rules
+            )
+            sensitive.append(
+                f"select {period}, {cells} from {sources[part.table]} where {predicate}"
+            )
+    for index, known in enumerate(system.owner.known):
+        described = con.execute(f"select * from ({known.query}) limit 0").description
+        names = [row[0] for row in described]
+        cells = ", ".join(f"{column} as _cell_{column}" for column in system.cell)
+        for column in (c for c in names if c in system.values):
+            values.append(
+                f"select {period}, {', '.join(f'_cell_{c}' for c in system.cell)}, "
+                f"'{column}' as _column, _shown, _shown as _true, 'known {index}' as _table, "
+                f"false as _flag from (select {period}, {cells}, cast({column} as double) as "
+                f"_shown from ({known.query}))"
+            )
+    rows = con.execute(" union all ".join(values) + " order by all").fetchall()
+    protected = con.execute(" union all ".join(sensitive)).fetchall() if sensitive else []
+    return rows, protected
+
+
+def audit_system(
+    con: duckdb.DuckDBPyConnection,
+    system: System,
+    published: dict[str, str],
+    sources: dict[str, str],
+    rules: DisclosureRules,
+) -> AuditResult:
+    """Attack ``published`` (per table, the relation to be released) as an outsider would;
+    ``sources`` (per table, the unsuppressed mart) give only the true values and the rule's
+    inputs of the cells to check. The published names of the margins and known cells must be
+    registered on ``con`` (temporary views)."""
+    rows, protected = _assembly(con, system, published, sources, rules)
+    width = len(system.cell)
+    margins = [
+        (
+            equation,
+            con.execute(equation.margin).fetchall() if equation.margin else None,
+            dict(con.execute(equation.parent).fetchall()) if equation.parent else None,
+        )
+        for equation in system.owner.equations
+    ]
+    result = AuditResult(system.table)
+    by_period: dict[object, list[tuple]] = {}
+    for row in rows:
+        by_period.setdefault(row[0], []).append(row)
+    sensitive_by_period: dict[object, set[tuple]] = {}
+    for row in protected:
+        sensitive_by_period.setdefault(row[0], set()).add(tuple(row[1:]))
+    columns = list(system.values)
+    for period, period_rows in by_period.items():
+        cells: dict[tuple, int] = {}
+        entries: dict[tuple[int, int], tuple[float, float, str]] = {}
+        flags: dict[int, set[bool]] = {}
+        for row in period_rows:
+            cell = tuple(row[1 : 1 + width])
+            column, shown, truth, table, flag = row[1 + width :]
+            index = cells.setdefault(cell, len(cells))
+            shown = np.nan if shown is None else float(shown)
+            if not flag and np.isnan(shown):
+                raise ValueError(
+                    f"{table} {period} {'/'.join(map(str, cell))}: a visible cell has no {column}"
+                )
+            entries[(index, columns.index(column))] = (
+                shown,
+                float(truth) if truth is not None else 0.0,
+                table,
+            )
+            flags.setdefault(index, set()).add(bool(flag))
+        result.hidden_cells += sum(True in flag for flag in flags.values())
+        result.hidden_values += sum(np.isnan(shown) for shown, _, _ in entries.values())
+        keys = list(cells)
+        equations = _equations(system, margins, period, keys, columns)
+        unknowns = _Unknowns(equations, system, entries, keys, columns)
+        for cell_key in sorted(sensitive_by_period.get(period, ())):
+            cell = cells.get(cell_key)
+            if cell is None:
+                continue
+            for column, name in enumerate(columns):
+                entry = entries.get((cell, column))
+                if entry is None:
+                    continue
+                shown, value, table = entry
+                required_low = value * (1 - rules.protection_level)
+                required_high = value * (1 + rules.protection_level)
+                if not np.isnan(shown):
+                    if value > 0:
+                        result.findings.append(
+                            Finding(
+                                period,
+                                cell_key,
+                                name,
+                                value,
+                                None,
+                                None,
+                                required_low,
+                                required_high,
+                                "published",
+                                table,
+                            )
+                        )
+                    continue
+                if value <= 0:
+                    continue
+                low, high = unknowns.bounds(cell, column)
+                slack = max(value * 1e-6, 1e-6)
+                short = low > required_low + slack or high < required_high - slack
+                result.findings.append(
+                    Finding(
+                        period,
+                        cell_key,
+                        name,
+                        value,
+                        low,
+                        high,
+                        required_low,
+                        required_high,
+                        "under-protected" if short else "",
+                        table,
+                    )
+                )
+        result.linear_programmes += unknowns.solves
+    return result
 
 
 def audit_table(
@@ -88,121 +239,26 @@ def audit_table(
     source: str,
     rules: DisclosureRules,
 ) -> AuditResult:
-    """Attack ``published`` (the relation to be released) as an outsider would; ``source`` (the
-    unsuppressed mart) gives only the true values and the rule's inputs of the cells to check.
-    The published names of the margins must be registered on ``con`` (temporary views)."""
-    key = list(declaration.key)
-    values = list(declaration.values)
-    joined = " and ".join(f"p.{c} = m.{c}" for c in key)
-    rows = con.execute(
-        f"with mart as (select *, {sensitive_predicate(declaration, rules)} as _sensitive, "
-        f"({declaration.never_hidden or 'false'}) as _never_hidden from {source}) "
-        f"select {', '.join(f'p.{c}' for c in key)}, "
-        + ", ".join(f"cast(p.{c} as double)" for c in values)
-        + f", p.{declaration.flag}, "
-        + ", ".join(f"cast(m.{c} as double)" for c in values)
-        + f", m._sensitive, m._never_hidden from {published} as p "
-        f"inner join mart as m on {joined} order by all"
-    ).fetchall()
-    result = AuditResult(declaration.table)
-    width = len(key)
-    count = len(values)
-    by_period: dict[object, list[tuple]] = {}
-    for row in rows:
-        by_period.setdefault(row[0], []).append(row)
-    margins = [
-        (
-            equation,
-            con.execute(equation.margin).fetchall() if equation.margin else None,
-            dict(con.execute(equation.parent).fetchall()) if equation.parent else None,
-        )
-        for equation in declaration.equations
-    ]
-    for period, period_rows in by_period.items():
-        cells = [tuple(row[1:width]) for row in period_rows]
-        shown = np.array(
-            [
-                [np.nan if v is None else v for v in row[width : width + count]]
-                for row in period_rows
-            ]
-        )
-        hidden = np.array([bool(row[width + count]) for row in period_rows])
-        truth = np.array(
-            [row[width + count + 1 : width + 2 * count + 1] for row in period_rows], dtype=float
-        )
-        sensitive = np.array([bool(row[width + 2 * count + 1]) for row in period_rows])
-        fixed = np.array([bool(row[width + 2 * count + 2]) for row in period_rows])
-        if np.isnan(shown[~hidden]).any():
-            raise ValueError(f"{declaration.table} {period}: a visible cell has no value")
-        equations = _equations(declaration, margins, period, cells)
-        result.hidden_cells += int(hidden.sum())
-        unknown_now = _Unknowns(equations, shown, hidden, declaration, values)
-        unknown_all = None
-        for cell in np.flatnonzero(sensitive):
-            for column in range(count):
-                value = float(truth[cell, column])
-                if value <= 0 and not hidden[cell]:
-                    continue
-                required_low = value * (1 - rules.protection_level)
-                required_high = value * (1 + rules.protection_level)
-                if not hidden[cell]:
-                    result.findings.append(
-                        Finding(
-                            period,
-                            cells[cell],
-                            values[column],
-                            value,
-                            None,
-                            None,
-                            required_low,
-                            required_high,
-                            "published",
-                        )
-                    )
-                    continue
-                if value <= 0:
-                    continue
-                low, high = unknown_now.bounds(cell, column)
-                slack = max(value * 1e-6, 1e-6)
-                problem = ""
-                if low > required_low + slack or high < required_high - slack:
-                    if unknown_all is None:  # what hiding every hideable cell would leave
-                        unknown_all = _Unknowns(
-                            equations, shown, hidden | ~fixed, declaration, values
-                        )
-                    floor, ceiling = unknown_all.bounds(cell, column)
-                    capped_low = max(required_low, floor)
-                    capped_high = min(required_high, ceiling)
-                    if low > capped_low + slack or high < capped_high - slack:
-                        problem = "under-protected"
-                    else:
-                        problem = "pinned by margins"
-                    required_low, required_high = capped_low, capped_high
-                result.findings.append(
-                    Finding(
-                        period,
-                        cells[cell],
-                        values[column],
-                        value,
-                        low,
-                        high,
-                        required_low,
-                        required_high,
-                        problem,
-                    )
-                )
-        result.linear_programmes += unknown_now.solves + (unknown_all.solves if unknown_all else 0)
-    return result
+    """The attack on a table that is a disclosure problem on its own."""
+    return audit_system(
+        con,
+        System.single(declaration),
+        {declaration.table: published},
+        {declaration.table: source},
+        rules,
+    )
 
 
-def _equations(declaration, margins, period, cells) -> list[tuple[list[int], list[float], list]]:
-    """(member cells, coefficients, right-hand side per value column) of every equation."""
+def _equations(system, margins, period, cells, columns) -> list[tuple[list, list, float, int]]:
+    """(member cells, coefficients, right-hand side, value column) of every equation, per value
+    column it speaks of."""
     where = {cell: index for index, cell in enumerate(cells)}
     equations = []
     for equation, margin_rows, parent_of in margins:
-        position = declaration.cell.index(equation.sum_over)
+        position = system.cell.index(equation.sum_over)
+        spoken = [columns.index(c) for c in (equation.values or columns)]
         if margin_rows is not None:
-            count = len(declaration.values)
+            count = len(spoken)
             totals = {
                 tuple(row[1 : len(row) - count]): list(row[len(row) - count :])
                 for row in margin_rows
@@ -213,8 +269,11 @@ def _equations(declaration, margins, period, cells) -> list[tuple[list[int], lis
                 groups.setdefault(cell[:position] + cell[position + 1 :], []).append(index)
             for group, members in groups.items():
                 if group not in totals:
-                    raise ValueError(f"{declaration.table} {period}: no published margin {group}")
-                equations.append((members, [1.0] * len(members), [float(v) for v in totals[group]]))
+                    raise ValueError(f"{system.table} {period}: no published margin {group}")
+                for k, column in enumerate(spoken):
+                    equations.append(
+                        (members, [1.0] * len(members), float(totals[group][k]), column)
+                    )
         else:
             families: dict[tuple, list[int]] = {}
             for index, cell in enumerate(cells):
@@ -225,56 +284,82 @@ def _equations(declaration, margins, period, cells) -> list[tuple[list[int], lis
                     ).append(index)
             for parent_cell, members in families.items():
                 if parent_cell in where:
-                    equations.append(
-                        (
-                            [*members, where[parent_cell]],
-                            [1.0] * len(members) + [-1.0],
-                            [0.0] * len(declaration.values),
+                    for column in spoken:
+                        equations.append(
+                            (
+                                [*members, where[parent_cell]],
+                                [1.0] * len(members) + [-1.0],
+                                0.0,
+                                column,
+                            )
                         )
-                    )
     return equations
 
 
 class _Unknowns:
-    """The LPs of one period with ``unknown`` cells as variables (cell × value column)."""
+    """The LPs of one period: every published null a variable, every published value a
+    constant; equations over the values a cell has, identities within each cell."""
 
-    def __init__(self, equations, shown, unknown, declaration, values):
-        self.count = len(values)
-        self.variables = {cell: k for k, cell in enumerate(np.flatnonzero(unknown))}
-        size = len(self.variables) * self.count
+    def __init__(self, equations, system, entries, cells, columns):
+        self.variables = {
+            key: k
+            for k, key in enumerate(key for key, entry in entries.items() if np.isnan(entry[0]))
+        }
+        size = len(self.variables)
         rows, cols, data, rhs = [], [], [], []
-        for members, coefficients, totals in equations:
-            for column in range(self.count):
-                constant = 0.0
-                row = len(rhs)
-                used = False
-                for cell, coefficient in zip(members, coefficients, strict=True):
-                    if cell in self.variables:
-                        rows.append(row)
-                        cols.append(self.variables[cell] * self.count + column)
-                        data.append(coefficient)
-                        used = True
-                    else:
-                        constant += coefficient * shown[cell, column]
-                if used:
-                    rhs.append(totals[column] - constant)
+        ub_rows, ub_cols, ub_data = [], [], []
+
+        def add(members, coefficients, total, column, target):
+            constant, terms = 0.0, []
+            for cell, coefficient in zip(members, coefficients, strict=True):
+                entry = entries.get((cell, column))
+                if entry is None:
+                    continue  # the cell has no such value: not in this sum
+                variable = self.variables.get((cell, column))
+                if variable is None:
+                    constant += coefficient * entry[0]
+                else:
+                    terms.append((variable, coefficient))
+            if terms:
+                row = len(target[3])
+                for variable, coefficient in terms:
+                    target[0].append(row)
+                    target[1].append(variable)
+                    target[2].append(coefficient)
+                target[3].append(total - constant)
+
+        equal = (rows, cols, data, rhs)
+        for members, coefficients, total, column in equations:
+            add(members, coefficients, total, column, equal)
+        ub_rhs: list[float] = []
+        at_least = (ub_rows, ub_cols, ub_data, ub_rhs)
+        for relation in system.relations:
+            spoken = [(columns.index(column), k) for column, k in relation.terms]
+            for cell in range(len(cells)):
+                if any((cell, column) not in entries for column, _ in spoken):
+                    continue  # an identity speaks of the cells that have all its values
+                if relation.sense == "=":
+                    _add_within(entries, self.variables, cell, spoken, 1.0, equal)
+                else:  # Σ k × value >= 0, as −Σ k × value <= 0
+                    _add_within(entries, self.variables, cell, spoken, -1.0, at_least)
         self.a_eq = coo_matrix((data, (rows, cols)), shape=(len(rhs), size)).tocsr()
-        self.b_eq = np.array(rhs)
-        # identities: appended as further equality rows, inequalities as -Σ ≤ 0
-        self.a_eq, self.b_eq = _append_relations(
-            self.a_eq, self.b_eq, declaration, values, len(self.variables), "="
+        self.b_eq = np.array(rhs, dtype=float)
+        self.a_ub = (
+            coo_matrix((ub_data, (ub_rows, ub_cols)), shape=(len(ub_rhs), size)).tocsr()
+            if ub_rhs
+            else None
         )
-        self.a_ub, self.b_ub = _relation_matrix(declaration, values, len(self.variables), ">=")
+        self.b_ub = np.array(ub_rhs, dtype=float)
         graph = abs(self.a_eq.T) @ abs(self.a_eq)
         if self.a_ub is not None:
             graph = graph + abs(self.a_ub.T) @ abs(self.a_ub)
-        graph = graph != 0
-        self.components = connected_components(graph, directed=False)[1] if size else np.array([])
-        self.size = size
+        self.components = (
+            connected_components(graph != 0, directed=False)[1] if size else np.array([])
+        )
         self.solves = 0
 
     def bounds(self, cell: int, column: int) -> tuple[float, float]:
-        variable = self.variables[cell] * self.count + column
+        variable = self.variables[(cell, column)]
         inside = np.flatnonzero(self.components == self.components[variable])
         a_eq = self.a_eq[:, inside]
         keep = np.flatnonzero(np.abs(a_eq).sum(axis=1).A1 > 0)
@@ -288,8 +373,8 @@ class _Unknowns:
                 sign * target,
                 A_ub=a_ub[keep_ub] if len(keep_ub) else None,
                 b_ub=self.b_ub[keep_ub] if len(keep_ub) else None,
-                A_eq=a_eq[keep],
-                b_eq=self.b_eq[keep],
+                A_eq=a_eq[keep] if len(keep) else None,
+                b_eq=self.b_eq[keep] if len(keep) else None,
                 bounds=(0, None),
                 method="highs",
             )
@@ -303,27 +388,19 @@ class _Unknowns:
         return ends[0], ends[1]
 
 
-def _relation_matrix(declaration, values, cells, sense):
-    rows, cols, data = [], [], []
-    count = len(values)
-    relations = [r for r in declaration.relations if r.sense == sense]
-    for r_index, relation in enumerate(relations):
-        for k in range(cells):
-            row = r_index * cells + k
-            for column, coefficient in relation.terms:
-                rows.append(row)
-                cols.append(k * count + values.index(column))
-                data.append(-coefficient if sense == ">=" else coefficient)
-    if not relations:
-        return None, None
-    shape = (len(relations) * cells, cells * count)
-    return coo_matrix((data, (rows, cols)), shape=shape).tocsr(), np.zeros(shape[0])
-
-
-def _append_relations(a_eq, b_eq, declaration, values, cells, sense):
-    extra, _ = _relation_matrix(declaration, values, cells, sense)
-    if extra is None:
-        return a_eq, b_eq
-    from scipy.sparse import vstack
-
-    return vstack([a_eq, extra]).tocsr(), np.concatenate([b_eq, np.zeros(extra.shape[0])])
+def _add_within(entries, variables, cell, spoken, sign, target) -> None:
+    """One identity of one cell as a row: Σ sign × k × value, unknowns left, constants right."""
+    constant, terms = 0.0, []
+    for column, coefficient in spoken:
+        variable = variables.get((cell, column))
+        if variable is None:
+            constant += sign * coefficient * entries[(cell, column)][0]
+        else:
+            terms.append((variable, sign * coefficient))
+    if terms:
+        row = len(target[3])
+        for variable, coefficient in terms:
+            target[0].append(row)
+            target[1].append(variable)
+            target[2].append(coefficient)
+        target[3].append(-constant)

@@ -1,5 +1,6 @@
-"""The engine's view of a table: its cells, period by period, with the equations the declaration
-names (margins and parent codes already fetched as frames)."""
+"""The engine's view of a disclosure problem: its cells, period by period, assembled from the
+rows of every table of the problem (a cell's values are those of the tables that publish it),
+with the equations the declaration names (margins and parent codes already fetched as frames)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from disclosure.declaration import Declaration
+from disclosure.declaration import System
 from disclosure.engine import DisclosureError, EquationRows, Period, RelationRows
 from disclosure.rules import DisclosureRules, primary_reasons
 
 FIXED = "_never_hidden"
+UNITS = "_reporting_units"
+SHARE = "_largest_share"
+REASON = "_reason"
+COLUMN = "_column"
+VALUE = "_value"
+TABLE = "_table"
 
 
 @dataclass(frozen=True)
@@ -25,85 +32,156 @@ class EquationData:
     sum_over: str
     margin: pl.DataFrame | None = None
     parent: pl.DataFrame | None = None
+    values: tuple[str, ...] | None = None
 
 
 def periods(
-    declaration: Declaration,
-    cells: pl.DataFrame,
+    system: System,
+    rows: dict[str, pl.DataFrame],
+    known: list[pl.DataFrame],
     equations: list[EquationData],
     rules: DisclosureRules,
 ) -> list[Period]:
-    """``cells``: the unsuppressed mart's rows (period, cell columns, value columns, reporting
-    units, largest share, and ``_never_hidden``), one row per cell."""
-    value_columns = list(declaration.values)
-    duplicated = cells.select(declaration.key).is_duplicated()
-    if duplicated.any():
-        first = cells.filter(duplicated).row(0, named=True)
-        raise DisclosureError(f"{declaration.table}: cell {first} appears more than once")
-    sorted_cells = cells.sort(list(declaration.key))
+    """``rows``: each table's rows as cells (period, cell columns, its value columns, and
+    ``_reporting_units``, ``_largest_share``, ``_never_hidden``), one row per cell; ``known``:
+    frames of cells published by tables that never suppress (period, cell columns, values)."""
+    key = list(system.key)
+    value_columns = list(system.values)
+    long_parts, rule_parts = [], []
+    for part in system.parts:
+        frame = rows[part.table]
+        duplicated = frame.select(key).is_duplicated()
+        if duplicated.any():
+            first = frame.filter(duplicated).row(0, named=True)
+            raise DisclosureError(f"{part.table}: cell {first} appears more than once")
+        values = frame.select(
+            pl.col(column).cast(pl.Float64).fill_null(0.0) for column in part.values
+        )
+        if part.reporting_units:
+            reasons = primary_reasons(
+                values[part.values[0]].to_list(),
+                frame[UNITS].to_list(),
+                frame[SHARE].to_list(),
+                rules,
+            )
+        else:
+            reasons = [None] * frame.height
+        rule_parts.append(
+            frame.select(key).with_columns(
+                pl.Series(REASON, reasons, dtype=pl.String),
+                frame[FIXED].cast(pl.Boolean).fill_null(False).alias(FIXED),
+            )
+        )
+        long_parts.append(_long(frame.select(key).hstack(values), key, part.values, part.table))
+    for index, frame in enumerate(known):
+        columns = [c for c in frame.columns if c in value_columns]
+        values = frame.select(pl.col(c).cast(pl.Float64).fill_null(0.0) for c in columns)
+        long_parts.append(_long(frame.select(key).hstack(values), key, columns, f"known {index}"))
+        rule_parts.append(
+            frame.select(key).with_columns(
+                pl.lit(None, dtype=pl.String).alias(REASON), pl.lit(True).alias(FIXED)
+            )
+        )
+    long = pl.concat(_aligned(long_parts, key))
+    clash = long.select(*key, COLUMN).is_duplicated()
+    if clash.any():
+        first = long.filter(clash).sort(*key, COLUMN, TABLE)
+        tables = first.head(2)[TABLE].to_list()
+        row = first.row(0, named=True)
+        raise DisclosureError(
+            f"{system.table}: cell {tuple(row[c] for c in key)} has {row[COLUMN]} from both "
+            f"{tables[0]} and {tables[1]}"
+        )
+    rules_of = (
+        pl.concat(_aligned(rule_parts, key))
+        .group_by(key, maintain_order=True)
+        .agg(pl.col(REASON).drop_nulls().first(), pl.col(FIXED).any())
+        .sort(key)
+    )
     result = []
-    for (label,), frame in sorted_cells.group_by(declaration.period, maintain_order=True):
-        keys = list(frame.select(declaration.cell).iter_rows())
-        values = (
-            frame.select(pl.col(column).cast(pl.Float64).fill_null(0.0) for column in value_columns)
-            .to_numpy()
-            .astype(float)
-            .reshape(len(keys), len(value_columns))
-        )
-        primary = primary_reasons(
-            values[:, 0].tolist(),
-            frame[declaration.reporting_units].to_list(),
-            frame[declaration.largest_share].to_list(),
-            rules,
-        )
-        fixed = (
-            frame[FIXED].fill_null(False).to_numpy()
-            if FIXED in frame.columns
-            else np.zeros(len(keys), dtype=bool)
-        )
-        rows = []
+    column_index = {column: k for k, column in enumerate(value_columns)}
+    long_by_period = dict(long.partition_by(system.period, as_dict=True))
+    for (label,), frame in rules_of.group_by(system.period, maintain_order=True):
+        keys = list(frame.select(system.cell).iter_rows())
+        index = {cell_key: position for position, cell_key in enumerate(keys)}
+        values = np.zeros((len(keys), len(value_columns)))
+        present = np.zeros((len(keys), len(value_columns)), dtype=bool)
+        entries = long_by_period.get((label,))
+        if entries is not None:
+            cells = [index[k] for k in entries.select(system.cell).iter_rows()]
+            columns = [column_index[c] for c in entries[COLUMN].to_list()]
+            values[cells, columns] = entries[VALUE].to_numpy()
+            present[cells, columns] = True
+        equation_rows = []
         for equation in equations:
-            rows += _equation_rows(declaration, equation, label, keys, value_columns)
+            equation_rows += _equation_rows(system, equation, label, keys, value_columns)
         relations = [
             RelationRows(
-                np.array([value_columns.index(column) for column, _ in relation.terms]),
+                np.array([column_index[column] for column, _ in relation.terms]),
                 np.array([coefficient for _, coefficient in relation.terms]),
                 relation.sense,
             )
-            for relation in declaration.relations
+            for relation in system.relations
         ]
         result.append(
-            Period(label, keys, values, primary, fixed, rows, relations, tuple(value_columns))
+            Period(
+                label,
+                keys,
+                values,
+                frame[REASON].to_list(),
+                frame[FIXED].to_numpy(),
+                equation_rows,
+                relations,
+                tuple(value_columns),
+                present,
+            )
         )
     return result
 
 
+def _long(frame: pl.DataFrame, key: list[str], columns: list[str], table: str) -> pl.DataFrame:
+    long = frame.unpivot(on=columns, index=key, variable_name=COLUMN, value_name=VALUE)
+    return long.with_columns(pl.lit(table).alias(TABLE))
+
+
+def _aligned(frames: list[pl.DataFrame], key: list[str]) -> list[pl.DataFrame]:
+    """The key columns of every frame cast to the first frame's types (a literal 'all' of one
+    table against the codes of another)."""
+    schema = frames[0].schema
+    return [frame.with_columns(pl.col(c).cast(schema[c]) for c in key) for frame in frames]
+
+
 def _equation_rows(
-    declaration: Declaration,
+    system: System,
     equation: EquationData,
     label: object,
     keys: list[tuple],
     value_columns: list[str],
 ) -> list[EquationRows]:
-    position = declaration.cell.index(equation.sum_over)
-    others = [k for k in range(len(declaration.cell)) if k != position]
+    position = system.cell.index(equation.sum_over)
+    others = [k for k in range(len(system.cell)) if k != position]
     index = {key: cell for cell, key in enumerate(keys)}
+    restricted = list(equation.values) if equation.values else list(value_columns)
+    columns = np.array([value_columns.index(column) for column in restricted])
     rows = []
     if equation.margin is not None:
-        margin_columns = [declaration.cell[k] for k in others]
-        margins = {
-            tuple(row[: len(others)]): np.array(row[len(others) :], dtype=float)
-            for row in equation.margin.filter(pl.col(declaration.period) == label)
-            .select(*margin_columns, *value_columns)
+        margin_columns = [system.cell[k] for k in others]
+        margins = {}
+        for row in (
+            equation.margin.filter(pl.col(system.period) == label)
+            .select(*margin_columns, *restricted)
             .iter_rows()
-        }
+        ):
+            rhs = np.zeros(len(value_columns))
+            rhs[columns] = np.array(row[len(others) :], dtype=float)
+            margins[tuple(row[: len(others)])] = rhs
         groups: dict[tuple, list[int]] = defaultdict(list)
         for cell, key in enumerate(keys):
             groups[tuple(key[k] for k in others)].append(cell)
         for group, members in groups.items():
             if group not in margins:
                 raise DisclosureError(
-                    f"{declaration.table} {label}: {equation.name}: no published margin for {group}"
+                    f"{system.table} {label}: {equation.name}: no published margin for {group}"
                 )
             rows.append(
                 EquationRows(
@@ -111,6 +189,7 @@ def _equation_rows(
                     np.array(members),
                     np.ones(len(members)),
                     margins[group],
+                    columns,
                 )
             )
     else:
@@ -130,6 +209,7 @@ def _equation_rows(
                     np.array([*members, index[parent_key]]),
                     np.array([1.0] * len(members) + [-1.0]),
                     np.zeros(len(value_columns)),
+                    columns,
                 )
             )
     return rows

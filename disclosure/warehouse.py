@@ -1,18 +1,19 @@
-"""Disclosure control on the warehouse: read a suppressing table's unsuppressed mart and its
-published margins, decide its hidden cells, write ``disclosure.<table>`` (exactly the published
-columns, suppressed values null) and ``disclosure.<table>__decisions`` (every cell and its
-reason; never published)."""
+"""Disclosure control on the warehouse: read the unsuppressed marts of a disclosure problem's
+tables and its published margins, decide its hidden cells once for all of them, write each
+table's ``disclosure.<table>`` (exactly the published columns, suppressed values null) and
+``disclosure.<table>__decisions`` (each of its cells and the reason; never published)."""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
-from disclosure.cells import FIXED, EquationData, periods
-from disclosure.declaration import Declaration
+from disclosure.cells import FIXED, SHARE, UNITS, EquationData, periods
+from disclosure.declaration import Declaration, Part, System
 from disclosure.engine import protect
 from disclosure.rules import REASONS, SEED, DisclosureRules
 
@@ -41,28 +42,175 @@ def published_relation(table: str) -> str:
     return f"{SCHEMA}.{table}"
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a table of the problem comes from: its unsuppressed mart and its published
+    columns (the suppression flag among them)."""
+
+    relation: str
+    columns: tuple[str, ...]
+
+
 @dataclass
 class Summary:
-    table: str
+    table: str  # the problem's owner
     cells: int = 0
     reasons: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
-    pinned_by_margins: list[str] = field(default_factory=list)
     linear_programmes: int = 0
     cpu_seconds: float = 0.0
+    # per table: its rows, and its hidden rows per period
+    rows: dict[str, int] = field(default_factory=dict)
+    hidden: dict[str, dict[object, int]] = field(default_factory=dict)
+    reasons_by_table: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def part_cells_sql(system: System, part: Part, relation: str, rule_inputs: bool) -> str:
+    """The part's rows as cells: period, cell columns, its values (and the rule's inputs)."""
+    cell = ", ".join(f"({expression}) as {column}" for column, expression in part.cell)
+    values = ", ".join(f"cast({column} as double) as {column}" for column in part.values)
+    extra = ""
+    if rule_inputs:
+        units = part.reporting_units or "cast(null as bigint)"
+        share = f"cast({part.largest_share} as double)" if part.largest_share else "null"
+        extra = f", {units} as {UNITS}, cast({share} as double) as {SHARE}, " + (
+            f"coalesce(({part.never_hidden or 'false'}), false) as {FIXED}"
+        )
+    return f"select {system.period}, {cell}, {values}{extra} from {relation}"
 
 
 def read_equations(con: duckdb.DuckDBPyConnection, declaration: Declaration) -> list[EquationData]:
     data = []
     for equation in declaration.equations:
-        if equation.margin:
-            data.append(
-                EquationData(equation.name, equation.sum_over, margin=con.sql(equation.margin).pl())
+        frames = (
+            {"margin": con.sql(equation.margin).pl()}
+            if equation.margin
+            else {"parent": con.sql(equation.parent).pl()}
+        )
+        data.append(
+            EquationData(equation.name, equation.sum_over, values=equation.values, **frames)
+        )
+    return data
+
+
+def suppress_system(
+    con: duckdb.DuckDBPyConnection,
+    system: System,
+    sources: dict[str, Source],
+    margin_relations: dict[str, str],
+    rules: DisclosureRules,
+) -> Summary:
+    """Decide the problem's suppression and write every table of it (one transaction); returns
+    what was decided and what it cost."""
+    started = time.process_time()
+    register_published_names(con, margin_relations)
+    rows = {
+        part.table: con.sql(
+            part_cells_sql(system, part, sources[part.table].relation, rule_inputs=True)
+        ).pl()
+        for part in system.parts
+    }
+    known = [con.sql(entry.query).pl() for entry in system.owner.known]
+    summary = Summary(system.table)
+    decided = []
+    for period in periods(system, rows, known, read_equations(con, system.owner), rules):
+        result = protect(period, rules)
+        summary.linear_programmes += result.linear_programmes
+        decided += [
+            (period.label, *cell_key, reason, hidden)
+            for cell_key, reason, hidden in zip(
+                period.keys, result.reasons, result.hidden, strict=True
+            )
+        ]
+    key = list(system.key)
+    first = rows[system.parts[0].table]
+    decisions = pl.DataFrame(
+        decided,
+        schema={
+            **{column: first.schema[column] for column in key},
+            "suppression_reason": pl.String,
+            "is_suppressed": pl.Boolean,
+        },
+        orient="row",
+    )
+    summary.cells = decisions.height
+    for reason, count in Counter(decisions["suppression_reason"].drop_nulls()).items():
+        summary.reasons[reason] += count
+    con.register("decisions_frame", decisions.to_arrow())
+    try:
+        con.execute("begin transaction")
+        con.execute(f"create schema if not exists {SCHEMA}")
+        con.execute(
+            "create or replace temporary table system_decisions as select * from decisions_frame"
+        )
+        for part in system.parts:
+            _write_part(con, system, part, sources[part.table], summary)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("decisions_frame")
+    summary.cpu_seconds = time.process_time() - started
+    return summary
+
+
+def _write_part(
+    con: duckdb.DuckDBPyConnection, system: System, part: Part, source: Source, summary: Summary
+) -> None:
+    key = list(system.key)
+    cell_columns = ", ".join(
+        f"({expression}) as _cell_{column}" for column, expression in part.cell
+    )
+    joined = " and ".join(
+        [f"decisions.{system.period} = mart.{system.period}"]
+        + [f"decisions.{column} = mart._cell_{column}" for column, _ in part.cell]
+    )
+    mart = f"(select *, {cell_columns} from {source.relation}) as mart"
+    con.execute(
+        f"create or replace table {decisions_relation(part.table)} as "
+        f"select decisions.* from system_decisions as decisions "
+        f"inner join {mart} on {joined} order by all"
+    )
+    hidden_columns = set(part.values) | set(part.withheld)
+    selected = []
+    for column in source.columns:
+        if column == part.flag:
+            selected.append(f"decisions.is_suppressed as {column}")
+        elif column in hidden_columns:
+            selected.append(
+                f"case when decisions.is_suppressed then null else mart.{column} end as {column}"
             )
         else:
-            data.append(
-                EquationData(equation.name, equation.sum_over, parent=con.sql(equation.parent).pl())
-            )
-    return data
+            selected.append(f"mart.{column}")
+    order = ", ".join(f"decisions.{column}" for column in key)
+    con.execute(
+        f"create or replace table {published_relation(part.table)} as "
+        f"select {', '.join(selected)} from {mart} "
+        f"inner join {decisions_relation(part.table)} as decisions on {joined} order by {order}"
+    )
+    rows, *_ = con.execute(f"select count(*) from {source.relation}").fetchone()
+    published, *_ = con.execute(f"select count(*) from {published_relation(part.table)}").fetchone()
+    if published != rows:
+        raise RuntimeError(
+            f"{part.table}: {rows} rows in {source.relation} but {published} cells decided "
+            "(a row is no cell of the problem)"
+        )
+    summary.rows[part.table] = rows
+    summary.hidden[part.table] = dict(
+        con.execute(
+            f"select {system.period}, count(*) filter (where is_suppressed) "
+            f"from {decisions_relation(part.table)} group by all order by all"
+        ).fetchall()
+    )
+    summary.reasons_by_table[part.table] = dict(
+        Counter(
+            reason
+            for (reason,) in con.execute(
+                f"select suppression_reason from {decisions_relation(part.table)} "
+                "where suppression_reason is not null"
+            ).fetchall()
+        )
+    )
 
 
 def suppress_table(
@@ -73,78 +221,11 @@ def suppress_table(
     margin_relations: dict[str, str],
     rules: DisclosureRules,
 ) -> Summary:
-    """Decide and write the table's suppression; returns what was decided and what it cost."""
-    started = time.process_time()
-    register_published_names(con, margin_relations)
-    key = list(declaration.key)
-    values = ", ".join(f"cast({column} as double) as {column}" for column in declaration.values)
-    fixed = declaration.never_hidden or "false"
-    cells = con.sql(
-        f"select {', '.join(key)}, {values}, {declaration.reporting_units}, "
-        f"cast({declaration.largest_share} as double) as {declaration.largest_share}, "
-        f"({fixed}) as {FIXED} from {source}"
-    ).pl()
-    summary = Summary(declaration.table, cells=cells.height)
-    decided = []
-    for period in periods(declaration, cells, read_equations(con, declaration), rules):
-        result = protect(period, rules)
-        summary.linear_programmes += result.linear_programmes
-        for reason in result.reasons:
-            if reason is not None:
-                summary.reasons[reason] += 1
-        for interval in result.pinned_by_margins:
-            summary.pinned_by_margins.append(
-                f"{declaration.table} {period.label} {period.keys[interval.cell]} "
-                f"{period.value_columns[interval.column]}: {interval.value:,.0f} can only be kept "
-                f"within [{interval.required_low:,.0f}, {interval.required_high:,.0f}] "
-                "(bounded by published margins)"
-            )
-        decided += [
-            (period.label, *cell_key, reason, hidden)
-            for cell_key, reason, hidden in zip(
-                period.keys, result.reasons, result.hidden, strict=True
-            )
-        ]
-    decisions = pl.DataFrame(
-        decided,
-        schema={
-            **{column: cells.schema[column] for column in key},
-            "suppression_reason": pl.String,
-            "is_suppressed": pl.Boolean,
-        },
-        orient="row",
+    """One table that is a disclosure problem on its own (no joint tables)."""
+    return suppress_system(
+        con,
+        System.single(declaration),
+        {declaration.table: Source(source, tuple(published_columns))},
+        margin_relations,
+        rules,
     )
-    hidden_columns = set(declaration.values) | set(declaration.withheld)
-    selected = []
-    for column in published_columns:
-        if column == declaration.flag:
-            selected.append("decisions.is_suppressed")
-        elif column in hidden_columns:
-            selected.append(
-                f"case when decisions.is_suppressed then null else mart.{column} end as {column}"
-            )
-        else:
-            selected.append(f"mart.{column}")
-    joined = " and ".join(f"decisions.{column} = mart.{column}" for column in key)
-    con.register("decisions_frame", decisions.to_arrow())
-    try:
-        con.execute("begin transaction")
-        con.execute(f"create schema if not exists {SCHEMA}")
-        con.execute(
-            f"create or replace table {decisions_relation(declaration.table)} as "
-            "select * from decisions_frame order by all"
-        )
-        con.execute(
-            f"create or replace table {published_relation(declaration.table)} as "
-            f"select {', '.join(selected)} from {source} as mart "
-            f"inner join {decisions_relation(declaration.table)} as decisions on {joined} "
-            f"order by {', '.join(f'mart.{column}' for column in key)}"
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("decisions_frame")
-    summary.cpu_seconds = time.process_time() - started
-    return summary

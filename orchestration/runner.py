@@ -318,12 +318,14 @@ def materialise_everything(
 
 def province_summary(settings: Settings) -> str:
     """Province totals by year, from the published extract (what departments see): the
-    territorial total (energy + process) and, beside it and not in it, indirect emissions."""
+    territorial total (energy + process) and, beside it and not in it, indirect emissions. Read
+    from emissions_by_sector, which is never suppressed (the sum of the cities is not the
+    province's where a city's row is suppressed)."""
     import duckdb
 
-    table = settings.published_dir / "emissions_by_city"
+    table = settings.published_dir / "emissions_by_sector"
     if not table.exists():
-        return "no published emissions_by_city yet"
+        return "no published emissions_by_sector yet"
     con = duckdb.connect()
     rows = con.execute(
         f"""select year, any_value(report_type) as report_type,
@@ -336,7 +338,7 @@ def province_summary(settings: Settings) -> str:
             group by year order by year"""
     ).fetchall()
     lines = [
-        "Shanxi province, CO2 (Mt, from published/emissions_by_city); total = energy + process,",
+        "Shanxi province, CO2 (Mt, from published/emissions_by_sector); total = energy + process,",
         "indirect emissions of electricity and heat reported beside it, not in it:",
         "  year    energy  process    total   indirect: electricity  heat   report",
     ]

@@ -130,11 +130,11 @@ def test_every_city_page_is_in_the_sidebar_of_every_page(site):
             assert f'href="{"../" * depth}cities/{code}.html"' in sidebar, (relative, code)
 
 
-def test_overview_total_is_the_published_cities_sum(release, site):
+def test_overview_total_is_the_provinces_sectors_sum(release, site):
     settings, _ = release
     with warehouse(settings) as con:
         year, total = con.execute(
-            "select year, sum(total_tco2) from marts.out_emissions__by_city "
+            "select year, sum(total_tco2) from marts.out_emissions__by_sector "
             "group by year order by year desc limit 1"
         ).fetchall()[0]
     body = html_of(site, "index.html")

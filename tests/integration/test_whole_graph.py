@@ -129,20 +129,32 @@ def test_published_tables_read_everywhere_and_match_their_manifest(built, name):
 
 
 def test_published_totals_agree_across_tables(built):
+    """Decimal tonnes, summed exactly: where no row is suppressed, the counties give their city
+    and the cities the province (emissions_by_sector) to the gram; where rows are suppressed,
+    the visible ones fall short of the parent by what the hidden ones hold, never beyond it."""
     settings = built.settings
     con = duckdb.connect(str(settings.published_dir / "catalog.duckdb"), read_only=True)
-    by_city = con.execute(
-        "select year, sum(total_tco2) from emissions_by_city group by 1 order by 1"
+    province = dict(
+        con.execute("select year, sum(total_tco2) from emissions_by_sector group by 1").fetchall()
+    )
+    cities = con.execute(
+        "select year, count(*) filter (where is_suppressed), coalesce(sum(total_tco2), 0) "
+        "from emissions_by_city group by 1 order by 1"
     ).fetchall()
-    by_sector = con.execute(
-        "select year, sum(total_tco2) from emissions_by_sector group by 1 order by 1"
-    ).fetchall()
-    by_county = con.execute(
-        "select year, sum(total_tco2) from emissions_by_county group by 1 order by 1"
+    counties = con.execute(
+        "select c.year, c.division_code, c.total_tco2, "
+        "count(*) filter (where k.is_suppressed), coalesce(sum(k.total_tco2), 0) "
+        "from emissions_by_city as c join emissions_by_county as k "
+        "on k.year = c.year and k.city_code = c.division_code "
+        "where not c.is_suppressed group by all"
     ).fetchall()
     con.close()
-    # Decimal tonnes, summed exactly: the three tables agree to the gram.
-    assert by_city and by_city == by_sector == by_county
+    assert sorted(province) == [year for year, *_ in cities]
+    for year, hidden, total in cities:
+        assert total == province[year] if hidden == 0 else total < province[year], year
+    for year, city, total, hidden, visible in counties:
+        assert visible == total if hidden == 0 else visible < total, (year, city)
+    assert any(hidden for *_, hidden, _ in counties), "no county row is suppressed"
 
 
 def test_report_page_is_rendered(built):

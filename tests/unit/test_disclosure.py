@@ -8,12 +8,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from disclosure.audit import audit_table
-from disclosure.cells import EquationData, periods
-from disclosure.declaration import DeclarationError, parse
-from disclosure.engine import protect, verify
+from disclosure.audit import audit_system, audit_table
+from disclosure.cells import FIXED, SHARE, UNITS, EquationData, periods
+from disclosure.declaration import DeclarationError, System, parse, systems
+from disclosure.engine import DisclosureError, protect, verify
 from disclosure.rules import DisclosureRules, primary_reasons
-from disclosure.warehouse import register_published_names, suppress_table
+from disclosure.warehouse import Source, register_published_names, suppress_system, suppress_table
 
 RULES = DisclosureRules(min_reporting_units=3, dominance_share=0.85, protection_level=0.15)
 GRID = {  # county → sector values; K1/s1 rests on one reporting unit
@@ -57,16 +57,19 @@ def grid_cells(grid=GRID, units=None, shares=None) -> pl.DataFrame:
 
 
 def grid_period(grid=GRID, units=None, shares=None):
-    cells = grid_cells(grid, units, shares)
-    cells = cells.with_columns((pl.col("division_code") == "P").alias("_never_hidden"))
+    cells = grid_cells(grid, units, shares).with_columns(
+        (pl.col("division_code") == "P").alias(FIXED),
+        pl.col("units").alias(UNITS),
+        pl.col("share").alias(SHARE),
+    )
     margin = cells.group_by("year", "division_code").agg(pl.col("total_tco2").sum())
     parents = pl.DataFrame({"child": list(grid), "parent": ["P"] * len(grid)})
-    declaration = parse("grid", DECLARATION)
+    system = System.single(parse("grid", DECLARATION))
     equations = [
         EquationData("sectors", "sector_code", margin=margin),
         EquationData("counties", "division_code", parent=parents),
     ]
-    [period] = periods(declaration, cells, equations, RULES)
+    [period] = periods(system, {"grid": cells}, [], equations, RULES)
     return period
 
 
@@ -98,7 +101,7 @@ def test_the_smallest_cell_rule_leaves_the_cell_pinned_and_the_engine_protects_i
     old = np.zeros(len(period.keys), dtype=bool)
     for key in [("K1", "s1"), ("K1", "s2"), ("K2", "s1"), ("K2", "s2")]:
         old[period.keys.index(key)] = True
-    [interval], _, _ = verify(period, old, RULES)
+    [interval], _ = verify(period, old, RULES)
     # K1/s1 + K1/s2 = 1010, K1/s2 + K2/s2 = 30: K1/s1 lies in [980, 1010] around 1000.
     assert (interval.low, interval.high) == pytest.approx((980.0, 1010.0))
     assert not interval.protected
@@ -113,21 +116,17 @@ def test_the_smallest_cell_rule_leaves_the_cell_pinned_and_the_engine_protects_i
     # By hand: K1/s1 = t, K1/s3 = 1500 − t, K2/s1 = 1800 − t, K2/s3 = t − 600, all >= 0.
     [interval] = result.intervals
     assert (interval.low, interval.high) == pytest.approx((600.0, 1500.0))
-    assert interval.protected and result.pinned_by_margins == []
+    assert interval.protected
     assert protect(grid_period(), RULES).reasons == result.reasons  # deterministic
 
 
-def test_a_cell_its_published_total_pins_is_protected_as_far_as_the_margins_allow():
+def test_a_cell_that_cells_published_elsewhere_pin_is_refused_not_published():
     grid = {"K1": [1900.0, 40.0, 60.0], "K2": [800.0, 400.0, 400.0], "K3": [900.0, 300.0, 600.0]}
     period = grid_period(grid)
-    result = protect(period, RULES)
-    # K1's published total is 2000: K1/s1 can never exceed it, 1900 × 1.15 = 2185 is out of
-    # reach whatever this table hides; below, the full 15 % holds.
-    [pinned] = result.pinned_by_margins
-    assert period.keys[pinned.cell] == ("K1", "s1")
-    assert pinned.required_high == pytest.approx(2000.0)
-    assert pinned.required_low == pytest.approx(1900.0 * 0.85)
-    assert pinned.high == pytest.approx(2000.0) and pinned.low <= 1900 * 0.85
+    # K1's total (2000), a margin this table may not hide, bounds K1/s1 from above: no change of
+    # the hideable cells moves 1900 up by 15 % (to 2185). Nothing is published, no exception.
+    with pytest.raises(DisclosureError, match=r"\('K1', 's1'\) total_tco2 \(1,900.000\) cannot be"):
+        protect(period, RULES)
 
 
 def test_a_dominated_cell_is_protected_too():
@@ -295,3 +294,209 @@ def test_a_declaration_that_cannot_be_used_is_refused_with_its_key():
         parse("grid", broken)
     with pytest.raises(DeclarationError, match="names nothing_here, not a value column"):
         parse("grid", {**DECLARATION, "relations": ["total_tco2 = nothing_here"]})
+
+
+# A province P of two cities, C1 (counties K1, K2) and C2 (K3, K4), and two sectors. K1 is one
+# power plant (s1: 1 reporting unit, 1,900 t of its county's 2,000 t: 95 %, above 85 %).
+COUNTIES = {  # county: (city, s1, s2, process of s2)
+    "K1": ("C1", 1900.0, 100.0, 0.0),
+    "K2": ("C1", 800.0, 400.0, 100.0),
+    "K3": ("C2", 900.0, 600.0, 0.0),
+    "K4": ("C2", 700.0, 300.0, 0.0),
+}
+ENERGY = {"K1": (800.0, 0.0), "K2": (400.0, 100.0), "K3": (600.0, 50.0), "K4": (500.0, 0.0)}
+JOINT = {
+    "division_sector": {
+        "period": "year",
+        "cell": ["division_code", "sector_code"],
+        "values": ["total_tco2"],
+        "reporting_units": "units",
+        "largest_share": "share",
+        "never_hidden": "level = 'province'",
+        "joint": ["county", "city", "energy"],
+        "margins_from": ["by_sector"],
+        "known": [{"name": "the province's totals",
+                   "query": "select year, 'P' as division_code, 'all' as sector_code, "
+                            "sum(total_tco2) as total_tco2, sum(energy_tco2) as energy_tco2, "
+                            "sum(process_tco2) as process_tco2 from by_sector group by year"}],
+        "equations": [
+            {"name": "sectors add up to the total", "sum_over": "sector_code",
+             "values": ["total_tco2"], "parent": "select sector_code, 'all' from sectors"},
+            {"name": "counties add up to the city, cities to P", "sum_over": "division_code",
+             "parent": "select child, parent from parents"},
+        ],
+    },
+    "county": {
+        "joint_with": "division_sector",
+        "cell": {"division_code": "division_code", "sector_code": "'all'"},
+        "values": ["total_tco2", "energy_tco2", "process_tco2"],
+        "withheld": ["intensity"],
+        "reporting_units": "units",
+        "largest_share": "share",
+        "relations": ["total_tco2 = energy_tco2 + process_tco2"],
+    },
+    "city": {
+        "joint_with": "division_sector",
+        "cell": {"division_code": "division_code", "sector_code": "'all'"},
+        "values": ["total_tco2", "energy_tco2", "process_tco2"],
+        "reporting_units": "units",
+        "largest_share": "share",
+        "relations": ["total_tco2 = energy_tco2 + process_tco2"],
+    },
+    "energy": {
+        "joint_with": "division_sector",
+        "cell": {"division_code": "division_code", "sector_code": "'all'"},
+        "values": ["energy_tce", "fossil_tce", "other_tce"],
+        "never_hidden": "division_code = 'P'",
+        "relations": ["energy_tce = fossil_tce + other_tce"],
+    },
+}  # fmt: skip
+COLUMNS = {
+    "division_sector": ["year", "division_code", "sector_code", "total_tco2", "is_suppressed"],
+    "county": ["year", "division_code", "city_code", "total_tco2", "energy_tco2",
+               "process_tco2", "intensity", "gdp", "is_suppressed"],
+    "city": ["year", "division_code", "total_tco2", "energy_tco2", "process_tco2",
+             "is_suppressed"],
+    "energy": ["year", "division_code", "energy_tce", "fossil_tce", "other_tce",
+               "is_suppressed"],
+}  # fmt: skip
+
+
+def joint_warehouse() -> duckdb.DuckDBPyConnection:
+    """The hand-made marts: sector cells, county and city totals with the rule's inputs (the
+    plant is the largest entity of K1/s1, of K1 and of C1), energy, and the province by sector."""
+    con = duckdb.connect()
+    sector_cells = []
+    for county, (_city, s1, s2, process) in COUNTIES.items():
+        plant = 1900.0 if county == "K1" else None  # the only carbon-market entity
+        sector_cells += [(county, "s1", s1, 1 if county == "K1" else 5, 0.0, plant),
+                         (county, "s2", s2, 5, process, None)]  # fmt: skip
+    con.execute(
+        "create table cells (year int, division_code varchar, level varchar, sector_code varchar,"
+        " total_tco2 double, units int, process_tco2 double, largest double)"
+    )
+    con.executemany("insert into cells values (2023, ?, 'county', ?, ?, ?, ?, ?)", sector_cells)
+    con.execute(
+        "create table parents as select * from (values ('K1', 'C1'), ('K2', 'C1'), "
+        "('K3', 'C2'), ('K4', 'C2'), ('C1', 'P'), ('C2', 'P')) as t(child, parent)"
+    )
+    con.execute("create table sectors as select * from (values ('s1'), ('s2')) as t(sector_code)")
+    for level, code in (("city", "parent"), ("province", "'P'")):
+        source = "cells" if level == "city" else "(select * from cells where level = 'city')"
+        con.execute(
+            f"insert into cells select year, {code}, '{level}', sector_code, sum(total_tco2), "
+            f"sum(units), sum(process_tco2), max(largest) from {source} "
+            "join parents on child = division_code group by all"
+        )
+    con.execute("alter table cells add column share double")
+    con.execute("update cells set share = largest / total_tco2")
+    totals = (
+        "select year, division_code, any_value(level) as level, sum(total_tco2) as total_tco2, "
+        "sum(total_tco2) - sum(process_tco2) as energy_tco2, sum(process_tco2) as process_tco2, "
+        "sum(units) as units, max(largest) / sum(total_tco2) as share from cells "
+        "where level = '{level}' group by all"
+    )
+    con.execute(
+        f"create table county as select t.*, p.parent as city_code, t.total_tco2 / 100 as "
+        f"intensity, 100.0 as gdp from ({totals.format(level='county')}) as t "
+        "join parents as p on p.child = t.division_code"
+    )
+    con.execute(f"create table city as {totals.format(level='city')}")
+    con.execute(
+        "create table sector_mart as select year, sector_code, total_tco2, "
+        "total_tco2 - process_tco2 as energy_tco2, process_tco2 from cells "
+        "where level = 'province'"
+    )
+    con.execute(
+        "create table energy (year int, division_code varchar, fossil_tce double, other_tce double)"
+    )
+    con.executemany(
+        "insert into energy values (2023, ?, ?, ?)", [(k, *v) for k, v in ENERGY.items()]
+    )
+    for code in ("C1", "C2", "P"):
+        con.execute(
+            f"insert into energy select 2023, '{code}', sum(fossil_tce), sum(other_tce) "
+            f"from energy join parents on child = division_code where parent = '{code}'"
+        )
+    con.execute("alter table energy add column energy_tce double")
+    con.execute("update energy set energy_tce = fossil_tce + other_tce")
+    return con
+
+
+def joint_sources() -> dict[str, Source]:
+    relations = {"division_sector": "cells", "county": "county", "city": "city", "energy": "energy"}
+    return {name: Source(relations[name], tuple(COLUMNS[name])) for name in relations}
+
+
+def test_a_county_that_is_one_plant_has_its_total_hidden_and_protected_and_a_neighbour_gives_way():
+    con = joint_warehouse()
+    system = systems(JOINT)["division_sector"]
+    sources = joint_sources()
+    published = {name: f"disclosure.{name}" for name in sources}
+    truth = {name: source.relation for name, source in sources.items()}
+    register_published_names(con, {"by_sector": "sector_mart"})
+
+    # The failure before: the county totals published as they are (every row visible). The
+    # plant's cell K1/s1 (1,900 t) lies under K1's total, 2,000 t: the attacker's interval can
+    # never reach 2,185, and K1's total itself rests on the plant.
+    con.execute("create schema disclosure")
+    con.execute(
+        "create table disclosure.division_sector as select year, division_code, sector_code, "
+        "is_suppressed, case when is_suppressed then null else total_tco2 end as total_tco2 "
+        "from (select *, (division_code, sector_code) in (('K1', 's1'), ('K1', 's2'), "
+        "('K2', 's1'), ('K2', 's2')) as is_suppressed from cells)"
+    )
+    for name in ("county", "city", "energy"):
+        con.execute(
+            f"create table disclosure.{name} as select *, false as is_suppressed from {name}"
+        )
+    before = audit_system(con, system, published, truth, RULES)
+    lines = [finding.line() for finding in before.failures]
+    assert "county 2023 K1/all total_tco2: 2,000 meets the primary rule but is published" in lines
+    pinned = next(f for f in before.failures if f.cell == ("K1", "s1"))
+    assert pinned.problem == "under-protected" and pinned.high == pytest.approx(2000.0)
+
+    summary = suppress_system(con, system, sources, {"by_sector": "sector_mart"}, RULES)
+    decided = dict(
+        ((code, sector), reason)
+        for code, sector, reason in con.execute(
+            "select division_code, sector_code, suppression_reason from ("
+            "select * from disclosure.division_sector__decisions union all "
+            "select * from disclosure.county__decisions) where suppression_reason is not null"
+        ).fetchall()
+    )
+    # By hand: K1/s1 up 285 t needs K1's total up and, in C1, K2/s1 and K2's total down (C1,
+    # published, stays). Hidden: a = K1/s1, b = K2/s1, A = K1, B = K2 with a + 100 = A,
+    # b + 400 = B, a + b = 2,700: a in [0, 2,700], A in [100, 2,800].
+    assert decided == {
+        ("K1", "s1"): "primary_units",
+        ("K1", "all"): "primary_dominance",
+        ("K2", "s1"): "secondary",
+        ("K2", "all"): "secondary",
+    }
+    assert summary.hidden == {
+        "division_sector": {2023: 2}, "county": {2023: 2}, "city": {2023: 0}, "energy": {2023: 2}
+    }  # fmt: skip
+    # A hidden row keeps its keys and GDP; every value and what gives it back (intensity) is null.
+    rows = con.execute(
+        "select division_code, total_tco2, energy_tco2, process_tco2, intensity, gdp, city_code "
+        "from disclosure.county where is_suppressed order by 1"
+    ).fetchall()
+    assert rows == [("K1", None, None, None, None, 100.0, "C1"),
+                    ("K2", None, None, None, None, 100.0, "C1")]  # fmt: skip
+    # … and it is hidden wherever it is published: the two counties' energy too.
+    energy = con.execute(
+        "select division_code, energy_tce from disclosure.energy where is_suppressed order by 1"
+    ).fetchall()
+    assert energy == [("K1", None), ("K2", None)]
+
+    after = audit_system(con, system, published, truth, RULES)
+    assert after.passed, [finding.line() for finding in after.failures]
+    bounds = {(f.table, *f.cell, f.column): (f.low, f.high) for f in after.findings}
+    assert bounds[("division_sector", "K1", "s1", "total_tco2")] == pytest.approx((0, 2700))
+    assert bounds[("county", "K1", "all", "total_tco2")] == pytest.approx((100, 2800))
+    # K1's energy: its total less its process, the process of C1's two counties adding to 100
+    assert bounds[("county", "K1", "all", "energy_tco2")] == pytest.approx((0, 2800))
+    # K1's energy use: with K2 it adds up to C1's published 1,300 tce
+    assert bounds[("energy", "K1", "all", "energy_tce")] == pytest.approx((0, 1300))
+    assert {f.table for f in after.findings} == {"division_sector", "county", "energy"}

@@ -59,10 +59,16 @@ def test_the_data_dictionary_is_unchanged_by_the_move_to_the_marts_yaml(dbt_mani
 
 def test_the_real_declarations_name_their_marts(dbt_manifest):
     tables = published_tables(dbt_manifest)
-    city = tables["emissions_by_city"]
-    assert (city.model, city.relation) == ("out_emissions__by_city", "marts.out_emissions__by_city")
-    assert city.declared_in == "dbt_project/models/marts/out_emissions__by_city.yml"
-    assert city.gated_asset_key == dg.AssetKey("out_emissions__by_city")
+    sector = tables["emissions_by_sector"]
+    assert (sector.model, sector.relation) == (
+        "out_emissions__by_sector",
+        "marts.out_emissions__by_sector",
+    )
+    assert sector.declared_in == "dbt_project/models/marts/out_emissions__by_sector.yml"
+    assert sector.gated_asset_key == dg.AssetKey("out_emissions__by_sector")
+    city = tables["emissions_by_city"]  # its rows are cells of the division × sector problem
+    assert city.source_relation == "disclosure.emissions_by_city"
+    assert city.gated_asset_key == dg.AssetKey("disclosure_emissions_by_city")
     suppressed = tables["emissions_by_division_sector"]
     # declared on the unsuppressed mart, published from what the disclosure asset wrote, with
     # the suppression flag that asset adds where the declaration puts it

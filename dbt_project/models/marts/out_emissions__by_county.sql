@@ -1,5 +1,6 @@
 -- CO2 by county-level division and year (published as emissions_by_county): the same columns
--- as emissions_by_city, plus the city each county belongs to.
+-- as emissions_by_city, plus the city each county belongs to, and the inputs of disclosure control
+-- (not published): a county's row is a cell of the same disclosure problem as its sector cells.
 with totals as (
 
     select * from {{ ref('int_emissions__division_totals') }}
@@ -10,6 +11,21 @@ with totals as (
 divisions as (
 
     select * from {{ ref('ref_divisions') }}
+
+),
+
+disclosure_inputs as (
+
+    -- Behind the division's total: the reporting units of its sector cells, summed, and its
+    -- largest carbon-market entity (the largest of its sector cells' largest entities).
+    select
+        year,
+        division_code,
+        sum(reporting_units) as reporting_units,
+        max(max_entity_verified_tco2) as max_entity_verified_tco2
+    from {{ ref('out_emissions__by_division_sector') }}
+    where division_level = 'county'
+    group by year, division_code
 
 )
 
@@ -36,7 +52,13 @@ select
     totals.tco2_per_capita,
     totals.real_growth_pct,
     totals.parent_code as city_code,
-    city.division_name_zh as city_name_zh
+    city.division_name_zh as city_name_zh,
+    cast(disclosure_inputs.reporting_units as bigint) as reporting_units,
+    cast(disclosure_inputs.max_entity_verified_tco2 / nullif(totals.total_tco2, 0) as double)
+        as max_entity_share
 from totals
 left join divisions as city on city.division_code = totals.parent_code
+left join disclosure_inputs
+    on disclosure_inputs.year = totals.year
+    and disclosure_inputs.division_code = totals.division_code
 order by totals.year, totals.division_code

@@ -25,6 +25,9 @@ SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
 FIRST_YEAR, LAST_YEAR = 2019, 2025  # 2025 is a quick (preliminary) year
 FAST_SECTOR = "chemicals"  # grows 12 % a year; every other sector less than 5 %
 RELEASE_ID = "20260101T000000000000Z"
+# Division rows suppressed by disclosure control (their amounts null, is_suppressed true).
+HIDDEN_COUNTIES = ("140105", "140106")  # 太原: a plant's county and its neighbour, every year
+HIDDEN_CITY, HIDDEN_CITY_YEAR = "140300", 2022  # 阳泉 in 2022, with two of its counties
 
 CONTRACT_COLUMNS = {
     "emissions_by_sector": [
@@ -34,7 +37,7 @@ CONTRACT_COLUMNS = {
     "emissions_by_city": [
         "year", "report_type", "division_code", "division_name_zh", "energy_tco2",
         "process_tco2", "total_tco2", "electricity_indirect_tco2", "gdp_100m_yuan_constant",
-        "intensity_tco2_per_10k_yuan", "population_10k",
+        "intensity_tco2_per_10k_yuan", "population_10k", "is_suppressed",
     ],
     "emissions_by_division_sector": [
         "year", "report_type", "division_code", "division_level", "sector_code", "total_tco2",
@@ -42,10 +45,10 @@ CONTRACT_COLUMNS = {
     ],
     "energy_by_division": [
         "year", "report_type", "division_code", "division_level", "energy_tce",
-        "non_fossil_share_pct",
+        "non_fossil_share_pct", "is_suppressed",
     ],
 }  # fmt: skip
-CONTRACT_COLUMNS["emissions_by_county"] = CONTRACT_COLUMNS["emissions_by_city"]
+CONTRACT_COLUMNS["emissions_by_county"] = CONTRACT_COLUMNS["emissions_by_city"]  # same columns
 
 SQL = f"""
 create table divisions as
@@ -86,22 +89,44 @@ select
     10 + (cast(division_code as integer) * 13) % 60 as population_10k
 from county_sector group by year, division_code;
 
+-- Suppressed division rows (disclosure control): two counties of 太原 in every year (a plant
+-- and the neighbour that gives way), and 阳泉 with two of its counties in {HIDDEN_CITY_YEAR}.
+create table hidden as
+select year, division_code from county
+where division_code in ('{HIDDEN_COUNTIES[0]}', '{HIDDEN_COUNTIES[1]}')
+    or (year = {HIDDEN_CITY_YEAR} and division_code in ('140302', '140303'))
+union all
+select {HIDDEN_CITY_YEAR}, '{HIDDEN_CITY}';
+
 create table emissions_by_county as
-select year, report_type, division_code, division_name_zh, energy_tco2, process_tco2,
-    total_tco2, electricity_indirect_tco2, gdp_100m_yuan_constant,
-    total_tco2 / (gdp_100m_yuan_constant * 10000) as intensity_tco2_per_10k_yuan, population_10k
-from county;
+select year, report_type, division_code, division_name_zh,
+    case when h.year is null then energy_tco2 end as energy_tco2,
+    case when h.year is null then process_tco2 end as process_tco2,
+    case when h.year is null then total_tco2 end as total_tco2,
+    case when h.year is null then electricity_indirect_tco2 end as electricity_indirect_tco2,
+    gdp_100m_yuan_constant,
+    case when h.year is null then total_tco2 / (gdp_100m_yuan_constant * 10000) end
+        as intensity_tco2_per_10k_yuan,
+    population_10k, h.year is not null as is_suppressed
+from county left join hidden as h using (year, division_code);
 
 create table emissions_by_city as
-select c.year, any_value(c.report_type) as report_type, c.city_code as division_code,
-    any_value(d.division_name_zh) as division_name_zh,
-    sum(c.energy_tco2) as energy_tco2, sum(c.process_tco2) as process_tco2,
-    sum(c.total_tco2) as total_tco2, sum(c.electricity_indirect_tco2) as electricity_indirect_tco2,
-    sum(c.gdp_100m_yuan_constant) as gdp_100m_yuan_constant,
-    sum(c.total_tco2) / (sum(c.gdp_100m_yuan_constant) * 10000) as intensity_tco2_per_10k_yuan,
-    sum(c.population_10k) as population_10k
-from county c join divisions d on d.division_code = c.city_code
-group by c.year, c.city_code;
+select t.*, h.year is not null as is_suppressed
+from (
+    select c.year, any_value(c.report_type) as report_type, c.city_code as division_code,
+        any_value(d.division_name_zh) as division_name_zh,
+        sum(c.energy_tco2) as energy_tco2, sum(c.process_tco2) as process_tco2,
+        sum(c.total_tco2) as total_tco2,
+        sum(c.electricity_indirect_tco2) as electricity_indirect_tco2,
+        sum(c.gdp_100m_yuan_constant) as gdp_100m_yuan_constant,
+        sum(c.total_tco2) / (sum(c.gdp_100m_yuan_constant) * 10000)
+            as intensity_tco2_per_10k_yuan,
+        sum(c.population_10k) as population_10k
+    from county c join divisions d on d.division_code = c.city_code
+    group by c.year, c.city_code
+) as t left join hidden as h using (year, division_code);
+update emissions_by_city set energy_tco2 = null, process_tco2 = null, total_tco2 = null,
+    electricity_indirect_tco2 = null, intensity_tco2_per_10k_yuan = null where is_suppressed;
 
 create table emissions_by_sector as
 select year, any_value(report_type) as report_type, sector_code,
@@ -125,17 +150,22 @@ select year, any_value(report_type), '140000', 'province', sector_code, sum(tota
 from county_sector group by year, sector_code;
 
 create table energy_by_division as
-select year, report_type, division_code, 'county' as division_level,
-    total_tco2 / 2.4 as energy_tce, 8 + (year - {FIRST_YEAR}) * 1.5 as non_fossil_share_pct
-from county
-union all
-select year, any_value(report_type), city_code, 'city', sum(total_tco2) / 2.4,
-    8 + (year - {FIRST_YEAR}) * 1.5
-from county group by year, city_code
-union all
-select year, any_value(report_type), '140000', 'province', sum(total_tco2) / 2.4,
-    8 + (year - {FIRST_YEAR}) * 1.5
-from county group by year;
+select e.*, h.year is not null as is_suppressed
+from (
+    select year, report_type, division_code, 'county' as division_level,
+        total_tco2 / 2.4 as energy_tce, 8 + (year - {FIRST_YEAR}) * 1.5 as non_fossil_share_pct
+    from county
+    union all
+    select year, any_value(report_type), city_code, 'city', sum(total_tco2) / 2.4,
+        8 + (year - {FIRST_YEAR}) * 1.5
+    from county group by year, city_code
+    union all
+    select year, any_value(report_type), '140000', 'province', sum(total_tco2) / 2.4,
+        8 + (year - {FIRST_YEAR}) * 1.5
+    from county group by year
+) as e left join hidden as h using (year, division_code);
+update energy_by_division set energy_tce = null, non_fossil_share_pct = null
+where is_suppressed;
 
 -- Carbon market: power from 2021, the three new sectors from 2024; 大同 has 2 power
 -- entities (suppressed), and the smallest other power city is suppressed with it.

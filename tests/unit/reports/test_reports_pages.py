@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 from reports_helpers import chart_specs, links_of
-from synthetic_release import FAST_SECTOR, write_synthetic_release
+from synthetic_release import (
+    FAST_SECTOR,
+    HIDDEN_CITY,
+    HIDDEN_CITY_YEAR,
+    HIDDEN_COUNTIES,
+    write_synthetic_release,
+)
 
 from publish.catalog import published_views_connection
 from reports.errors import ReportBuildError
@@ -75,10 +81,12 @@ PROVINCE_INTENSITY_TARGETS = (
 
 
 def province_intensity(release: Path, year: int) -> float:
+    """The province's CO2 (its sectors: never suppressed) over its cities' GDP (never either)."""
     return query(
         release,
-        "select sum(total_tco2) / sum(gdp_100m_yuan_constant * 10000) from emissions_by_city "
-        "where year = ?",
+        "select (select sum(total_tco2) from emissions_by_sector where year = ?) "
+        "/ sum(gdp_100m_yuan_constant * 10000) from emissions_by_city where year = ?",
+        year,
         year,
     )[0][0]
 
@@ -91,7 +99,7 @@ def path_chart(body: str) -> dict[tuple[int, str], float | None]:
 def test_overview_shows_the_latest_total_and_the_intensity_path(site, release):
     year, total, quick = query(
         release,
-        "select year, sum(total_tco2), bool_or(report_type = 'quick') from emissions_by_city "
+        "select year, sum(total_tco2), bool_or(report_type = 'quick') from emissions_by_sector "
         "group by year order by year desc limit 1",
     )[0]
     body = page(site, "index.html")
@@ -196,7 +204,8 @@ def test_city_page_lists_its_counties_and_its_rank(site, release, code):
     counties = query(
         release,
         "select division_name_zh from emissions_by_county where year = ? "
-        "and left(division_code, 4) = left(?, 4) order by total_tco2 desc",
+        "and left(division_code, 4) = left(?, 4) order by total_tco2 desc nulls last, "
+        "division_code",
         year,
         code,
     )
@@ -215,6 +224,77 @@ def test_city_page_lists_its_counties_and_its_rank(site, release, code):
     assert [name for name, _ in table_names] == [name for (name,) in counties]
     assert f"排放量第 {rank} 位" in shown
     assert len(chart_specs(body)) >= 8
+
+
+def table_rows(body: str) -> list[list[str]]:
+    return [
+        [unescape(cell) for cell in re.findall(r"<td[^>]*>([^<]*)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body)
+    ]
+
+
+def test_overview_reads_the_province_from_its_sectors_while_a_city_is_suppressed(site, release):
+    sectors, visible_cities = query(
+        release,
+        "select (select sum(total_tco2) from emissions_by_sector where year = ?), "
+        "sum(total_tco2) from emissions_by_city where year = ?",
+        HIDDEN_CITY_YEAR,
+        HIDDEN_CITY_YEAR,
+    )[0]
+    assert visible_cities < sectors  # the suppressed city is missing from the cities' sum
+    body = page(site, "index.html")
+    [row] = [r for r in table_rows(body) if r[:1] == [str(HIDDEN_CITY_YEAR)] and len(r) == 7]
+    assert row[2] == format_value(sectors, "万吨")
+
+
+def test_city_page_shows_suppressed_counties_as_dashes_with_the_statistics_law_note(site, release):
+    year, city_total = query(
+        release,
+        "select year, total_tco2 from emissions_by_city where division_code = '140100' "
+        "order by year desc limit 1",
+    )[0]
+    names = dict(
+        query(
+            release,
+            "select division_code, division_name_zh from emissions_by_county "
+            "where year = ? and is_suppressed",
+            year,
+        )
+    )
+    assert set(names) == set(HIDDEN_COUNTIES)
+    body = page(site, "cities/140100.html")
+    rows = {r[1]: r for r in table_rows(body) if len(r) == 7 and re.fullmatch(r"\d{6}", r[1])}
+    for code in HIDDEN_COUNTIES:
+        # name and code kept; total, share, change and intensity withheld
+        assert rows[code][0] == names[code]
+        assert rows[code][2:] == ["–", "–", "–", "–", "保密 suppressed"]
+    visible, total = query(
+        release,
+        "select division_code, total_tco2 from emissions_by_county where year = ? "
+        "and left(division_code, 4) = '1401' and not is_suppressed "
+        "order by total_tco2 desc limit 1",
+        year,
+    )[0]
+    # a visible county's share is of the city's published total, not of the visible counties'
+    assert rows[visible][3] == format_value(total * 100 / city_total, "pct1")
+    shown = text(body)
+    assert "其中 2 个的数值依《统计法》保密" in shown
+    assert "依《统计法》第二十五条，可能推算出单个企业数据的县（市、区）数值不公布" in shown
+
+
+def test_a_suppressed_city_year_is_shown_as_dashes_and_has_no_rank(site, release):
+    body = page(site, f"cities/{HIDDEN_CITY}.html")
+    [row] = [r for r in table_rows(body) if r[:1] == [str(HIDDEN_CITY_YEAR)] and len(r) == 9]
+    assert row[2:6] == ["–"] * 4 and row[7] == "–" and row[8] == "保密 suppressed"
+    assert row[6] != "–"  # GDP is not confidential
+    assert "本市 1 个年份的数值依《统计法》保密" in text(body)
+    # the other cities of that year are ranked among the ten with published values
+    ranks = query(
+        release,
+        "select count(*) from emissions_by_city where year = ? and total_tco2 is not null",
+        HIDDEN_CITY_YEAR,
+    )[0][0]
+    assert ranks == 10
 
 
 def test_carbon_market_page_never_shows_a_suppressed_value(site, release):
