@@ -23,8 +23,10 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/emissions demo
 
+# The suite runs on every CPU (at most 4), a module whole on one worker, and the modules that
+# share one built home together (tests/conftest.py, pytest_xdist_make_scheduler).
 test: venv
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n auto --maxprocesses 4
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

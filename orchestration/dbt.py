@@ -1,9 +1,14 @@
 """The dbt project as Dagster assets: manifest preparation, the key translator, the build step."""
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,35 +69,73 @@ def dbt_vars(factor_set: str, first_year: int, last_year: int) -> str:
     return json.dumps(variables, sort_keys=True)
 
 
+KEEP_RUN_TARGETS = 20
+PARSES_FOLDER = "parses"  # dbt_project/target/parses/<vars key>/: one parse per set of --vars
+
+
+def parse_dir(variables: str, project: DbtProject = dbt_project) -> Path:
+    """Where the parse with these ``--vars`` lives: every set of vars has its own folder, so
+    code locations (or tests) of other settings never overwrite each other's manifest."""
+    key = hashlib.sha256(variables.encode("utf-8")).hexdigest()[:12]
+    return project.project_dir / project.target_path / PARSES_FOLDER / key
+
+
 def ensure_manifest(variables: str, project: DbtProject = dbt_project) -> Path:
-    """Run ``dbt parse`` with the builds' ``--vars`` when the manifest is missing, older than any
-    dbt source file, or parsed with other vars. Each build starts from this parse's
-    ``partial_parse.msgpack`` (dagster-dbt copies it), so it parses nothing again."""
-    manifest = project.manifest_path
-    parsed_with = manifest.with_name("manifest_vars.json")
-    if (
-        manifest.exists()
-        and manifest.stat().st_mtime >= newest_input_mtime(project.project_dir)
-        and parsed_with.exists()
-        and parsed_with.read_text(encoding="utf-8") == variables
-    ):
-        return manifest
-    command = [dbt_executable(), "parse", "--quiet", "--vars", variables]
-    completed = subprocess.run(
-        [*command, "--profiles-dir", str(project.profiles_dir)],
-        cwd=project.project_dir,
-        env=child_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            "dbt parse failed in dbt_project/:\n" + (completed.stdout + completed.stderr).strip()
+    """The manifest of a ``dbt parse`` with the builds' ``--vars``: parsed again when missing,
+    older than any dbt source file, or parsed with other vars. Each build starts from this
+    parse's ``partial_parse.msgpack`` (``build_dbt_assets`` copies it), so it parses nothing
+    again. A process parsing the same vars holds a lock, so two never write one parse; the
+    latest parse is also copied (atomically) to ``target/manifest.json`` for people and tools."""
+    folder = parse_dir(variables, project)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / "manifest.json"
+    parsed_with = folder / "manifest_vars.json"
+    with (folder.parent / f"{folder.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (
+            manifest.exists()
+            and manifest.stat().st_mtime >= newest_input_mtime(project.project_dir)
+            and parsed_with.exists()
+            and parsed_with.read_text(encoding="utf-8") == variables
+        ):
+            return manifest
+        command = [dbt_executable(), "parse", "--quiet", "--vars", variables]
+        completed = subprocess.run(
+            [*command, "--profiles-dir", str(project.profiles_dir), "--target-path", str(folder)],
+            cwd=project.project_dir,
+            env=child_environment(),
+            capture_output=True,
+            text=True,
+            check=False,
         )
-    manifest.touch()
-    parsed_with.write_text(variables, encoding="utf-8")
+        if completed.returncode != 0:
+            raise RuntimeError(
+                "dbt parse failed in dbt_project/:\n"
+                + (completed.stdout + completed.stderr).strip()
+            )
+        manifest.touch()
+        parsed_with.write_text(variables, encoding="utf-8")
+        latest = project.manifest_path
+        copy = latest.with_name(f".{latest.name}.{os.getpid()}")
+        shutil.copyfile(manifest, copy)
+        os.replace(copy, latest)
     return manifest
+
+
+def run_target_path(manifest: Path) -> Path:
+    """A new target folder for one dbt build, beside its parse, holding a copy of the parse's
+    ``partial_parse.msgpack`` (dagster-dbt copies one only from the project's target folder,
+    which holds the latest parse of any vars)."""
+    runs = sorted(manifest.parent.glob("run-*"), key=lambda path: path.stat().st_mtime)
+    for old in runs[:-KEEP_RUN_TARGETS]:  # the newest are kept for a look at their logs
+        if time.time() - old.stat().st_mtime > 3600:  # never one a build may still write
+            shutil.rmtree(old, ignore_errors=True)
+    target = manifest.parent / f"run-{uuid.uuid4().hex[:12]}"
+    target.mkdir(parents=True)
+    partial = manifest.parent / "partial_parse.msgpack"
+    if partial.exists():
+        shutil.copyfile(partial, target / "partial_parse.msgpack")
+    return target
 
 
 def run_dbt_cli(
@@ -169,7 +212,8 @@ def build_dbt_assets(manifest: Path, variables: str) -> dg.AssetsDefinition:
         # dagster-dbt starts dbt with this process's environment: name this process as its
         # parent, for the launcher (orchestration/dbt_child.py) and a later orphan check.
         os.environ[PARENT_PID_VARIABLE] = str(os.getpid())
-        yield from dbt.cli(dbt_build_args(variables), context=context).stream()
+        target = run_target_path(manifest)
+        yield from dbt.cli(dbt_build_args(variables), context=context, target_path=target).stream()
 
     return dbt_emission_models
 

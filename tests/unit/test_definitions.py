@@ -145,3 +145,20 @@ def test_each_suppressing_table_is_a_disclosure_asset_gated_and_published_from_i
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     languages = {node.get("language") for node in manifest["nodes"].values()}
     assert "python" not in languages and "sql" in languages
+
+
+def test_each_set_of_vars_has_its_own_parse_and_a_second_call_reuses_it(dbt_manifest):
+    """Code locations or test workers with other settings never overwrite each other's parse
+    (they used to share target/manifest.json and parsed again at every switch)."""
+    import time
+
+    from orchestration.dbt import dbt_vars, ensure_manifest, parse_dir
+
+    defaults = dbt_vars("provincial_guidelines", 2015, 2025)
+    other = dbt_vars("provincial_guidelines", 2017, 2020)
+    assert parse_dir(defaults) != parse_dir(other)
+    assert dbt_manifest.parent == parse_dir(defaults)
+    started = time.perf_counter()
+    assert ensure_manifest(defaults) == dbt_manifest  # no parse: well under dbt's start-up
+    assert time.perf_counter() - started < 1.0
+    assert (dbt_manifest.parent / "manifest_vars.json").read_text(encoding="utf-8") == defaults
