@@ -50,10 +50,13 @@ def modules_using(fixtures: set[str], folder: Path) -> set[str]:
     for path in sorted(folder.glob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
-                if fixtures & {argument.arg for argument in node.args.args}:
-                    found.add(path.relative_to(REPO_ROOT).as_posix())
-                    break
+            if (
+                isinstance(node, ast.FunctionDef)
+                and node.name.startswith("test")
+                and fixtures & {argument.arg for argument in node.args.args}
+            ):
+                found.add(path.relative_to(REPO_ROOT).as_posix())
+                break
     return found
 
 
