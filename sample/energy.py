@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
+from ingest.feeds import ENERGY_CONSUMPTION
 from sample import parameters as p
 from sample.output import process_tco2
 from sample.seeds import Vocabulary
@@ -40,17 +41,7 @@ UNIT_DECIMALS = {
     "万吨标准煤": 4,
 }  # fmt: skip
 
-ENERGY_COLUMNS = [
-    "period",
-    "report_type",
-    "division_code",
-    "industry_code",
-    "energy_name",
-    "use",
-    "quantity",
-    "unit",
-    "reporting_units",
-]
+ENERGY_COLUMNS = list(ENERGY_CONSUMPTION.columns)  # the contract's columns, in its order
 
 # Mean number of reporting enterprises per county for the widespread industries.
 REPORTING_UNITS_MEAN = {

@@ -15,6 +15,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from ingest.feeds import ETS_COMPLIANCE, ETS_ENTITIES
 from sample.output import county_output_t
 from sample.power import PowerModel
 from sample.recorder import Recorder
@@ -24,25 +25,8 @@ from sample.writers import write_csv, write_xlsx
 ETS_START = 2021  # first compliance year of the national market (power)
 EXPANSION_FIRST_YEAR = 2024  # steel, cement, aluminium: first compliance for 2024 emissions
 EXPANSION_LISTED = 2024  # ... listed with the 2024 update (the plan was announced in 2024)
-ENTITY_COLUMNS = [
-    "entity_id",
-    "entity_name",
-    "division_code",
-    "industry_code",
-    "ets_sector",
-    "first_year",
-]
-COMPLIANCE_COLUMNS = [
-    "compliance_year",
-    "entity_id",
-    "verified_emissions_tco2",
-    "allocated_allowances_tco2",
-    "surrendered_allowances_tco2",
-    "ccer_offset_tco2",
-    "output_quantity",
-    "output_unit",
-    "verification_date",
-]
+ENTITY_COLUMNS = list(ETS_ENTITIES.columns)  # the contract's columns, in its order
+COMPLIANCE_COLUMNS = list(ETS_COMPLIANCE.columns)  # the contract's columns, in its order
 # Verified tCO2 per tonne of product (steel incl. its process; clinker incl. calcination;
 # aluminium: anodes and fuel), ranges typical of the sectors' verification reports.
 INTENSITY_TCO2_PER_T = {"粗钢": (1.75, 2.1), "水泥熟料": (0.82, 0.9), "电解铝": (1.55, 1.75)}

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from ingest.feeds import GRID_FACTORS
 from reference import read_seed
 from sample.recorder import Recorder
 from sample.world import World
 from sample.writers import write_csv
 
-GRID_COLUMNS = ["year", "region", "factor_type", "value_tco2_per_mwh", "source", "published_on"]
+GRID_COLUMNS = list(GRID_FACTORS.columns)  # the contract's columns, in its order
 
 
 def write_grid_factors(world: World, recorder: Recorder) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
+from ingest.feeds import GENERATION_DAILY, POWER_ACCOUNTS
 from sample import parameters as p
 from sample.energy import EnergyModel
 from sample.output import county_output_t
@@ -66,26 +67,8 @@ COAL_PLANT_FUEL = "原煤"
 GJ_PER_TCE = 29.3076
 # Accounts appear in the registry this many days before they are energised.
 PRE_REGISTRATION_DAYS = 31
-GENERATION_COLUMNS = [
-    "date",
-    "plant_id",
-    "plant_name",
-    "division_code",
-    "fuel_type",
-    "capacity_mw",
-    "generation_mwh",
-    "coal_consumption_tce",
-    "exported_mwh",
-]
-ACCOUNT_COLUMNS = [
-    "account_id",
-    "division_code",
-    "industry_code",
-    "customer_type",
-    "entity_id",
-    "opened_on",
-    "closed_on",
-]
+GENERATION_COLUMNS = list(GENERATION_DAILY.columns)  # the contract's columns, in its order
+ACCOUNT_COLUMNS = list(POWER_ACCOUNTS.columns)  # the contract's columns, in its order
 
 
 def daily_window(world: World, days: int) -> list[dt.date]:

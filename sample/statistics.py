@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from ingest.feeds import ENERGY_SUPPLY, GDP, INDUSTRIAL_OUTPUT
 from sample import parameters as p
 from sample.energy import ENERGY_COLUMNS, EnergyModel, format_quantities
 from sample.output import county_output_t, sample_products
@@ -83,15 +84,7 @@ def write_energy_consumption(world: World, model: EnergyModel, recorder: Recorde
 
 # --- stats/energy_supply -----------------------------------------------------------------
 
-SUPPLY_COLUMNS = [
-    "period",
-    "report_type",
-    "division_code",
-    "energy_name",
-    "item",
-    "quantity",
-    "unit",
-]
+SUPPLY_COLUMNS = list(ENERGY_SUPPLY.columns)  # the contract's columns, in its order
 
 
 def _city_shares(world: World, county_weights: np.ndarray) -> dict[str, float]:
@@ -214,14 +207,7 @@ def write_energy_supply(world: World, recorder: Recorder) -> None:
 
 # --- stats/gdp ---------------------------------------------------------------------------
 
-GDP_COLUMNS = [
-    "period",
-    "report_type",
-    "division_code",
-    "gdp_100m_yuan",
-    "real_growth_pct",
-    "secondary_industry_100m_yuan",
-]
+GDP_COLUMNS = list(GDP.columns)  # the contract's columns, in its order
 # Cities whose economy leans on coal, coke and metals have a larger secondary industry.
 CITY_SECONDARY_TILT = {
     "朔州市": 0.12, "吕梁市": 0.12, "晋城市": 0.1, "长治市": 0.08, "阳泉市": 0.05, "太原市": -0.08,
@@ -325,7 +311,7 @@ def write_population(world: World, recorder: Recorder) -> None:
 
 # --- stats/industrial_output -------------------------------------------------------------
 
-OUTPUT_COLUMNS = ["period", "report_type", "division_code", "product_name", "quantity", "unit"]
+OUTPUT_COLUMNS = list(INDUSTRIAL_OUTPUT.columns)  # the contract's columns, in its order
 OUTPUT_SHAPE = {"水泥": "cement", "水泥熟料": "cement", "石灰": "cement"}
 
 
