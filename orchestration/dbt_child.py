@@ -36,7 +36,10 @@ def set_parent_death_signal(signal_number: int = signal.SIGKILL) -> bool:
     return True
 
 
-def _alive(pid: int) -> bool:
+def pid_exists(pid: int) -> bool:
+    """Whether a process ``pid`` exists (on this host), also one of another user."""
+    if Path("/proc").is_dir():
+        return Path(f"/proc/{pid}").exists()
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -52,7 +55,7 @@ def expected_parent() -> int:
     inherited through another process (it is alive, but not the parent)."""
     parent = os.getppid()
     named = os.environ.get(PARENT_PID_VARIABLE, "")
-    if named.isdigit() and int(named) != parent and not _alive(int(named)):
+    if named.isdigit() and int(named) != parent and not pid_exists(int(named)):
         return int(named)  # it started this process and died before the signal was set
     return parent
 

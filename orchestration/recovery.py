@@ -33,7 +33,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.dbt_child import PARENT_PID_VARIABLE
+from orchestration.dbt_child import PARENT_PID_VARIABLE, pid_exists
 
 RUN_PROCESS_TAG = "emissions/process"  # host:pid:boot:start, the process executing the run
 RUN_PID_TAG = "emissions/pid"  # the same pid on its own, for people reading the UI
@@ -108,18 +108,6 @@ def process_start_time(pid: int) -> float | None:
 def parent_pid(pid: int) -> int | None:
     fields = _stat_fields(pid)
     return int(fields[1]) if fields and len(fields) > 1 else None
-
-
-def pid_exists(pid: int) -> bool:
-    if Path("/proc").is_dir():
-        return Path(f"/proc/{pid}").exists()
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def command_line(pid: int, limit: int = 80) -> str:
