@@ -46,14 +46,11 @@ def _report_types() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 REPORT_TYPES, PRELIMINARY_REPORT_TYPES = _report_types()
 
-# CCER offsets may cover at most 5 % of a compliance year's emissions: the data contract
-# (ets/compliance), after 《碳排放权交易管理办法(试行)》(生态环境部令第19号, 2020) 第二十九条
-# (抵销比例不得超过应清缴碳排放配额的5%).
-CCER_MAXIMUM_SHARE = 0.05
-# The first compliance year an entity can have: China's regional carbon-trading pilots, the
-# first compliance obligations, began trading in 2013 (Shenzhen first, in June 2013; the
-# national market's first compliance cycle covered 2019-2020). The bound predates this module.
-ETS_FIRST_POSSIBLE_YEAR = 2013
+# The carbon market's rules (ref_ets_rules, each with its source): the CCER cap and the
+# earliest compliance year.
+_ETS_RULES = reference.mapping("ref_ets_rules", "value")
+CCER_MAXIMUM_SHARE = float(_ETS_RULES["ccer_maximum_share"])
+ETS_FIRST_POSSIBLE_YEAR = int(float(_ETS_RULES["first_compliance_year"]))
 
 
 ENERGY_CONSUMPTION = FeedSpec(
@@ -232,7 +229,7 @@ ETS_COMPLIANCE = FeedSpec(
         in_reference("output_unit", "ets_output_units", "unknown_unit"),
         iso_date("verification_date"),
         at_most_share_of(
-            "ccer_offset_tco2", "verified_emissions_tco2", CCER_MAXIMUM_SHARE, "ccer_over_5_percent"
+            "ccer_offset_tco2", "verified_emissions_tco2", CCER_MAXIMUM_SHARE, "ccer_over_cap"
         ),
     ),
 )

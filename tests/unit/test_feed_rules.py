@@ -72,7 +72,7 @@ def test_compliance_for_unknown_entities_and_offsets_over_5_percent(zone: Landin
     assert report.rows_loaded == 1
     assert zone.quarantined("ets/compliance") == [
         (3, "entity_id", "unknown_entity"),
-        (4, "ccer_offset_tco2", "ccer_over_5_percent"),
+        (4, "ccer_offset_tco2", "ccer_over_cap"),
         (5, "verification_date", "not_an_iso_date"),
     ]
 
