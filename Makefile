@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 
-.PHONY: venv demo test lint format lock clean
+.PHONY: venv spark demo test lint format lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || "$(PYTHON)" -m venv $(VENV)
@@ -25,7 +25,19 @@ demo: venv
 
 # The suite runs on every CPU (at most 4), a module whole on one worker, and the modules that
 # share one built home together (tests/conftest.py, pytest_xdist_make_scheduler).
-test: venv
+# Spark (EMISSIONS_ENGINE=spark, the parity tests) needs a Java runtime: when `java` is missing it
+# is installed from Debian's packages (openjdk-17-jre-headless; as root, or through sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+spark: venv
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "java not found: installing Debian's openjdk-17-jre-headless for Spark"; \
+	  mkdir -p /usr/share/man/man1 2>/dev/null; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    openjdk-17-jre-headless; }
+	@java -version 2>&1 | head -n 1
+
+test: venv spark
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n auto --maxprocesses 4
 
 lint: venv
