@@ -34,7 +34,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     variables = dbt_vars(settings.factor_set, settings.first_year, settings.last_year)
     manifest = ensure_manifest(variables)
     dbt_models = build_dbt_assets(manifest, variables)
-    raw_assets = ingest_assets(settings.first_year, settings.last_year)
+    raw_assets = ingest_assets(settings.first_year, settings.last_year, settings.as_of)
     # The audit tables are written by every ingest asset as a side effect; dbt models that read
     # them (the data-quality report) see them as these two nodes downstream of all ingests.
     audit_specs = [

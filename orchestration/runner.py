@@ -131,9 +131,14 @@ def landing_partitions(settings: Settings, spec) -> list[str]:
     """Partition keys a run of the feed must cover to see its files in the landing zone, sorted
     (never one outside the partitions: a file of another period is seen by any run)."""
     from orchestration.partitions import landing_partition_keys
+    from orchestration.settings import reference_date
 
     return landing_partition_keys(
-        spec, settings.landing_dir, settings.first_year, settings.last_year
+        spec,
+        settings.landing_dir,
+        settings.first_year,
+        settings.last_year,
+        today=reference_date(settings.as_of),
     )
 
 

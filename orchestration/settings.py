@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -13,6 +13,14 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 REPORT_PAGES_DIR = REPO_ROOT / "reports" / "pages"
 
 FACTOR_SETS = ("provincial_guidelines", "ipcc_2006")
+CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving time: a fixed offset is exact
+
+
+def reference_date(as_of: date | None = None) -> date:
+    """The platform's today: ``as_of`` if set (EMISSIONS_AS_OF), else today in China, the
+    statistical calendar's time zone. The one date the freshness checks judge lateness by and
+    the ingest judges a file's period "in the future" by."""
+    return as_of if as_of is not None else datetime.now(CHINA).date()
 
 
 class SettingsError(ValueError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,6 @@ import yaml
 CALENDAR_FILE = Path(__file__).resolve().parent / "delivery_calendar.yml"
 GRAINS = ("year", "month", "day")
 REPORT_KEYS = {"report", "period", "report_type", "due", "covered_by", "from", "source"}
-CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving time: a fixed offset is exact
 
 REVISIONS_RELATION = "intermediate.int_revisions__division_changes"
 # The feeds whose vintages int_revisions__division_totals_by_vintage totals: energy CO2 of the
@@ -24,12 +23,6 @@ REVISIONS_RELATION = "intermediate.int_revisions__division_changes"
 REVISED_FEEDS = ("stats/energy_consumption", "stats/gdp")
 REVISION_THRESHOLD = "revision_change_max_pct"
 DIVISIONS_PER_LEVEL = 3  # divisions of each level a warning line names (the metadata has all)
-
-
-def reference_date(as_of: date | None = None) -> date:
-    """The freshness checks' reference date: ``as_of`` if set (EMISSIONS_AS_OF), else today in
-    China, the statistical calendar's time zone."""
-    return as_of if as_of is not None else datetime.now(CHINA).date()
 
 
 # ---- periods ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from ingest.reference import ReferenceData
 from ingest.spec import FeedSpec
 from orchestration.partitions import partitions_for
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
+from orchestration.settings import reference_date
 
 QUARANTINE_CHECK = "no_quarantined_or_rejected"
 
@@ -40,7 +41,9 @@ def load_metadata(report: FeedLoadReport, current_rows: int) -> dict[str, object
     }
 
 
-def build_ingest_asset(spec: FeedSpec, first_year: int, last_year: int) -> dg.AssetsDefinition:
+def build_ingest_asset(
+    spec: FeedSpec, first_year: int, last_year: int, as_of: date | None = None
+) -> dg.AssetsDefinition:
     partitions = partitions_for(spec, first_year)
 
     @dg.asset(
@@ -75,7 +78,7 @@ def build_ingest_asset(spec: FeedSpec, first_year: int, last_year: int) -> dg.As
             time_window = context.partition_time_window
             window = (time_window.start.date(), time_window.end.date())
         reference = ReferenceData.from_seeds()
-        bounds = PeriodBounds(date.today(), first_year, last_year)
+        bounds = PeriodBounds(reference_date(as_of), first_year, last_year)
         with warehouse.connect() as con:
             report = load_feed(
                 con,
@@ -121,5 +124,7 @@ def build_ingest_asset(spec: FeedSpec, first_year: int, last_year: int) -> dg.As
     return ingest_feed
 
 
-def ingest_assets(first_year: int, last_year: int) -> list[dg.AssetsDefinition]:
-    return [build_ingest_asset(spec, first_year, last_year) for spec in FEEDS.values()]
+def ingest_assets(
+    first_year: int, last_year: int, as_of: date | None = None
+) -> list[dg.AssetsDefinition]:
+    return [build_ingest_asset(spec, first_year, last_year, as_of) for spec in FEEDS.values()]

@@ -9,6 +9,7 @@ import dagster as dg
 
 from ingest.feeds import FEEDS, FeedSpec
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.settings import reference_date
 from quality.gate import load_thresholds
 from quality.operations import (
     CALENDAR_FILE,
@@ -19,7 +20,6 @@ from quality.operations import (
     feed_freshness,
     freshness_warning,
     load_calendar,
-    reference_date,
     revisions,
 )
 

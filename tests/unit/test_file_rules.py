@@ -4,6 +4,7 @@ item 3)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -122,6 +123,29 @@ def test_a_file_before_the_first_year_is_rejected_not_a_crash(home):
     )
     rejected = home.home / "rejected" / "stats/gdp/2012_annual.xlsx"
     assert rejected.exists() and not (folder / "2012_annual.xlsx").exists()
+
+
+def test_the_future_is_judged_by_the_platforms_today_emissions_as_of(home):
+    """The ingest and the freshness checks share one today: EMISSIONS_AS_OF when set (else
+    today in China). A file of a period after it is rejected as in the future."""
+    settings = dataclasses.replace(home, as_of=dt.date(2020, 6, 30))
+    folder = settings.landing_dir / "stats/gdp"
+    write_xlsx(folder / "2019_annual.xlsx", {"GDP": [GDP_COLUMNS, *gdp_rows(2019)]})
+    write_xlsx(folder / "2021_annual.xlsx", {"GDP": [GDP_COLUMNS, *gdp_rows(2021)]})
+    keys = landing_partitions(settings, GDP)
+    assert "2019" in keys and "2021" not in keys  # the latest partition's run sees 2021
+
+    result = run_ingest(settings, "ingest_stats__gdp", GDP)
+
+    files = result.asset_materializations_for_node("raw_stats__gdp")[0].metadata["files"].value
+    assert [(f["path"], f["status"], f["reason"]) for f in files] == [
+        ("stats/gdp/2019_annual.xlsx", "loaded", None),
+        (
+            "stats/gdp/2021_annual.xlsx",
+            "rejected",
+            "period_in_future: the period 2021 in the name starts after today (2020-06-30)",
+        ),
+    ]
 
 
 def test_a_feed_whose_files_are_all_rejected_fails_in_one_line(home):

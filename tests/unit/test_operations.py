@@ -14,7 +14,7 @@ from ingest.feeds import FEEDS
 from orchestration.assets.operations import FRESHNESS_CHECK, build_freshness_check
 from orchestration.resources import WarehouseResource
 from orchestration.runner import RunOutcome, warning_lines
-from orchestration.settings import Settings, SettingsError
+from orchestration.settings import Settings, SettingsError, reference_date
 from quality.operations import (
     Delivery,
     DivisionChange,
@@ -23,7 +23,6 @@ from quality.operations import (
     feed_freshness,
     freshness_warning,
     load_calendar,
-    reference_date,
 )
 
 CALENDAR = load_calendar()
