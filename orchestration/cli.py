@@ -111,13 +111,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.settings import REPORT_PAGES_DIR
     from reports.serve import serve
-    from reports.site import build_site, published_views_connection
+    from reports.site import build_published_site
 
-    result = build_site(
-        REPORT_PAGES_DIR,
-        settings.site_dir,
-        connection_factory=lambda: published_views_connection(settings.published_dir),
-    )
+    result = build_published_site(settings.published_dir, settings.site_dir, REPORT_PAGES_DIR)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{len(result.pages)} page(s) written to {settings.site_dir}")

@@ -6,10 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from publish.catalog import published_views_connection
 from reports.errors import ReportBuildError
 from reports.serve import serve
-from reports.site import build_site
+from reports.site import build_published_site
 
 DEFAULT_PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -28,11 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
 
     try:
-        result = build_site(
-            arguments.pages,
-            arguments.out,
-            connection_factory=lambda: published_views_connection(arguments.published),
-            show_sql=arguments.show_sql,
+        result = build_published_site(
+            arguments.published, arguments.out, arguments.pages, show_sql=arguments.show_sql
         )
     except ReportBuildError as error:
         print(f"report build failed:\n{error}", file=sys.stderr)

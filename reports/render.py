@@ -42,13 +42,21 @@ def markdown_renderer() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
+# The components whose data is offered for download beneath them (a chart or a table; a single
+# value is read off the page).
+DOWNLOADABLE = frozenset({"LineChart", "AreaChart", "BarChart", "DataTable"})
+DOWNLOAD_FORMATS = ("csv", "parquet")
+
+
 @dataclass
 class RenderedPage:
-    """The HTML body of one page and what the renderer noticed on the way."""
+    """The HTML body of one page and what the renderer noticed on the way. ``downloads``
+    names the queries whose results the page links for download (in order of first use)."""
 
     body_html: str
     results: dict[str, QueryResult]
     warnings: list[str] = field(default_factory=list)
+    downloads: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -56,8 +64,10 @@ class _Expansion:
     """Markdown with placeholders, and the HTML each placeholder stands for."""
 
     nonce: str
+    downloads_href: str | None = None  # the folder of the page's downloads, relative to it
     markdown: list[str] = field(default_factory=list)
     replacements: dict[str, str] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
 
     def placeholder(self, html_text: str, *, block: bool) -> None:
         key = f"rptph{self.nonce}n{len(self.replacements)}e"
@@ -71,21 +81,26 @@ def render_page(
     params: Mapping[str, Any] | None = None,
     *,
     show_sql: bool = False,
+    downloads_href: str | None = None,
 ) -> RenderedPage:
-    """Run the page's queries on `connection` and render its body; errors name page and line."""
+    """Run the page's queries on `connection` and render its body; errors name page and line.
+
+    With ``downloads_href`` (a folder, relative to the page), every chart and table is followed
+    by links to its query's rows as CSV and Parquet in that folder (``<query>.csv``), which the
+    caller writes from ``RenderedPage.downloads`` and ``results``."""
     try:
         variables = page_vars(page.front_matter)
         results = run_queries(page.queries, connection, params or {}, variables=variables)
         context = RenderContext()
         scope: dict[str, Any] = {**results, "params": dict(params or {}), "vars": variables}
-        expansion = _Expansion(secrets.token_hex(4))
+        expansion = _Expansion(secrets.token_hex(4), downloads_href)
         _expand(page.body, scope, expansion, context, page, show_sql)
     except PageError as error:
         raise ReportBuildError.at(page.path, error.line, error.message) from None
     body = markdown_renderer().render("".join(expansion.markdown))
     body = _substitute(body, expansion.replacements)
     warnings = [f"{page.path}: {warning}" for warning in context.warnings]
-    return RenderedPage(body, results, warnings)
+    return RenderedPage(body, results, warnings, expansion.downloads)
 
 
 def _substitute(body: str, replacements: Mapping[str, str]) -> str:
@@ -131,6 +146,16 @@ def _expand(
                 rendered = spec.render(props, children, context)
             except ComponentError as error:
                 raise PageError(node.line, str(error)) from None
+            data = props.get("data")
+            if (
+                expansion.downloads_href is not None
+                and node.name in DOWNLOADABLE
+                and isinstance(data, QueryResult)
+                and data.name in page.queries
+            ):
+                rendered += _download_links(expansion.downloads_href, data.name)
+                if data.name not in expansion.downloads:
+                    expansion.downloads.append(data.name)
             expansion.placeholder(rendered, block=not spec.inline)
         elif isinstance(node, EachNode):
             items = _evaluate(node.source, scope, node.line)
@@ -152,6 +177,14 @@ def _expand(
                     break
             else:
                 _expand(node.else_body, scope, expansion, context, page, show_sql)
+
+
+def _download_links(folder: str, query: str) -> str:
+    links = " · ".join(
+        f'<a href="{html.escape(folder + query)}.{extension}" download>{extension.upper()}</a>'
+        for extension in DOWNLOAD_FORMATS
+    )
+    return f'\n<p class="downloads">下载数据 Download data: {links}</p>\n'
 
 
 def _evaluate(expression: Any, scope: Mapping[str, Any], line: int) -> Any:

@@ -9,7 +9,9 @@ in place of the previous site. All links are relative, so the site works from `f
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import os
 import posixpath
 import re
@@ -24,6 +26,8 @@ from urllib.parse import quote, unquote
 
 import duckdb
 import jinja2
+import pyarrow as pa
+import pyarrow.parquet as pq
 from markupsafe import Markup
 
 from publish.catalog import published_views_connection
@@ -31,13 +35,23 @@ from reports.errors import BuildProblem, PageError, ReportBuildError
 from reports.expressions import ExpressionError, evaluate, parse_expression
 from reports.formats import interpolation_text
 from reports.parser import Page, page_vars, parse_page, required_tables
-from reports.queries import existing_relations
-from reports.render import render_page
+from reports.queries import QueryResult, existing_relations
+from reports.render import markdown_renderer, render_page
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SITE_MARKER = ".reports-site"
 VEGA_BUNDLE = "assets/vega-bundle.js"
 DEFAULT_SITE_TITLE = "山西省碳排放统计 · Shanxi Carbon Emissions"
+DOWNLOADS_FOLDER = "downloads"  # downloads/<page path without .html>/<query>.csv|.parquet
+DICTIONARY_PAGE = "data_dictionary.html"
+DOCUMENTS_FOLDER = "docs"  # documents given to build_site: docs/<name>.html
+RELEASES_RELATION = "release_manifests"
+# The repository's documents every site carries (name → title, markdown file).
+_DOCS = PACKAGE_DIR.parent / "docs"
+REPOSITORY_DOCUMENTS = {
+    "methodology": ("核算方法 Methodology", _DOCS / "methodology.md"),
+    "factors": ("排放因子与代码表 Factors and code lists", _DOCS / "factors.md"),
+}
 _TEMPLATED_NAME = re.compile(r"^\[([A-Za-z_][A-Za-z0-9_]*)\]$")
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -85,6 +99,8 @@ class _Instance:
     title: str = ""
     body_html: str = ""
     has_charts: bool = False
+    downloads: dict[str, QueryResult] = field(default_factory=dict)
+    releases: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -267,8 +283,15 @@ def _render(
         rendered = (
             None
             if missing
-            else render_page(source.page, connection, instance.params, show_sql=show_sql)
+            else render_page(
+                source.page,
+                connection,
+                instance.params,
+                show_sql=show_sql,
+                downloads_href=_downloads_href(instance.output),
+            )
         )
+        instance.releases = _releases(connection, required_tables(source.page.front_matter))
     finally:
         connection.close()
     declared = source.page.front_matter.get("title")
@@ -288,6 +311,7 @@ def _render(
         return
     warnings.extend(rendered.warnings)
     instance.body_html = rendered.body_html
+    instance.downloads = {name: rendered.results[name] for name in rendered.downloads}
     instance.has_charts = 'class="vega-spec"' in rendered.body_html
     heading = _H1.search(rendered.body_html)
     heading_text = html.unescape(_TAG.sub("", heading.group(1))).strip() if heading else ""
@@ -295,6 +319,146 @@ def _render(
     if not instance.nav_title:
         instance.nav_title = instance.title
     _check_offline(instance)
+
+
+def _downloads_folder(output: PurePosixPath) -> PurePosixPath:
+    return PurePosixPath(DOWNLOADS_FOLDER, output.with_suffix(""))
+
+
+def _downloads_href(output: PurePosixPath) -> str:
+    """The page's downloads folder, relative to the page (quoted, ending in a slash)."""
+    depth = len(output.parts) - 1
+    return "../" * depth + quote(str(_downloads_folder(output)), safe="/") + "/"
+
+
+def _releases(connection: duckdb.DuckDBPyConnection, tables: list[str]) -> list[dict[str, Any]]:
+    """The current release of each table the page requires (id, time, revision), for its
+    source line; none where the connection has no release metadata."""
+    if not tables or RELEASES_RELATION not in existing_relations(connection):
+        return []
+    placeholders = ", ".join("?" for _ in tables)
+    cursor = connection.execute(
+        f"select table_name, release_id, created_at, git_revision from {RELEASES_RELATION} "
+        f"where table_name in ({placeholders}) order by table_name",
+        tables,
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def write_download(result: QueryResult, folder: Path) -> None:
+    """A query's rows as ``<name>.csv`` (UTF-8 with BOM, which Excel needs to read Chinese) and
+    ``<name>.parquet`` (types as the query returned them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in result.columns])
+    (folder / f"{result.name}.csv").write_text(text.getvalue(), encoding="utf-8-sig")
+    table = (
+        pa.Table.from_pylist(
+            [{column: row.get(column) for column in result.columns} for row in result.rows]
+        )
+        if result.rows
+        else pa.table({column: pa.array([], pa.null()) for column in result.columns})
+    )
+    pq.write_table(table.select(result.columns), folder / f"{result.name}.parquet")
+
+
+def _dictionary_page(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """数据字典: every published table of the release (its description, release, rows) and its
+    columns with their types and the labels the catalog carries (zh / en [unit])."""
+    if RELEASES_RELATION not in existing_relations(connection):
+        return None
+    tables = connection.execute(
+        f"select table_name, description_zh, description_en, release_id, created_at, "
+        f"row_count from {RELEASES_RELATION} order by table_name"
+    ).fetchall()
+    parts = [
+        "<h1>数据字典 <small>Data dictionary</small></h1>\n<p>每个已发布数据集的列、类型与"
+        "含义（当前版本）。<br>The columns, types and meaning of every published table, as "
+        "released.</p>\n"
+    ]
+    parts.append(
+        '<ul class="page-index">'
+        + "".join(
+            f'<li><a href="#{html.escape(name)}">{html.escape(name)}</a></li>'
+            for name, *_ in tables
+        )
+        + "</ul>\n"
+    )
+    for name, zh, en, release, created, rows in tables:
+        columns = connection.execute(
+            "select column_name, data_type, comment from duckdb_columns() "
+            "where table_name = ? order by column_index",
+            [name],
+        ).fetchall()
+        body = "".join(
+            f"<tr><td><code>{html.escape(column)}</code></td><td>{html.escape(kind)}</td>"
+            f"<td>{html.escape(comment or '')}</td></tr>"
+            for column, kind, comment in columns
+        )
+        created_text = created.strftime("%Y-%m-%d %H:%M UTC") if created else ""
+        parts.append(
+            f'<h2 id="{html.escape(name)}">{html.escape(name)}</h2>\n'
+            f"<p>{html.escape(zh or '')}<br>{html.escape(en or '')}</p>\n"
+            f'<p class="release">发布版本 Release <code>{html.escape(release or "")}</code>'
+            f" · {html.escape(created_text)} · {rows} 行 rows</p>\n"
+            '<table class="data-table"><thead><tr><th>列 column</th><th>类型 type</th>'
+            f"<th>含义 meaning</th></tr></thead><tbody>{body}</tbody></table>\n"
+        )
+    return "".join(parts)
+
+
+def _document_html(path: Path, names: set[str]) -> str:
+    """A markdown document of the repository (the methodology, the factors) as a page; its
+    links to the other documents given point to their pages."""
+    text = path.read_text(encoding="utf-8")
+    body = markdown_renderer().render(text)
+
+    def relink(match: re.Match[str]) -> str:
+        quote_char = match.group(2)[0]
+        href = html.unescape(match.group(2)[1:-1])
+        target, hash_mark, fragment = href.partition("#")
+        stem = target[:-3] if target.endswith(".md") else None
+        if stem in names:
+            href = f"{stem}.html" + (hash_mark + fragment if hash_mark else "")
+        return f"{match.group(1)}{quote_char}{html.escape(href)}{quote_char}"
+
+    return _ANCHOR_HREF.sub(relink, body)
+
+
+def _generated_pages(
+    connection_factory: ConnectionFactory, documents: dict[str, tuple[str, Path]]
+) -> list[_Instance]:
+    """The data dictionary (when the connection has release metadata) and the documents."""
+    pages = []
+    connection = connection_factory()
+    try:
+        dictionary = _dictionary_page(connection)
+    finally:
+        connection.close()
+    if dictionary is not None:
+        title = "数据字典 Data dictionary"
+        source = _Source(
+            PurePosixPath("data_dictionary.md"),
+            DICTIONARY_PAGE,
+            "",
+            Page("data_dictionary", {"sidebar_position": 1e6}, {}, []),
+            None,
+        )
+        page = _Instance(source, PurePosixPath(DICTIONARY_PAGE), {}, title, title)
+        page.body_html = dictionary
+        pages.append(page)
+    for name, (title, path) in documents.items():
+        front_matter = {"sidebar_position": 1e6, "group_title": "文档 Documents"}
+        relative = PurePosixPath(DOCUMENTS_FOLDER, f"{name}.md")
+        source = _Source(relative, str(path.name), "", Page(name, front_matter, {}, []), None)
+        page = _Instance(source, relative.with_suffix(".html"), {}, title, title)
+        page.body_html = _document_html(path, set(documents))
+        pages.append(page)
+    return pages
 
 
 def _check_offline(instance: _Instance) -> None:
@@ -476,6 +640,7 @@ def build_site(
     connection_factory: ConnectionFactory,
     site_title: str = DEFAULT_SITE_TITLE,
     show_sql: bool = False,
+    documents: dict[str, tuple[str, Path]] | None = None,
 ) -> SiteBuildResult:
     """Render every page of `pages_dir` into a static site at `out_dir`.
 
@@ -484,6 +649,11 @@ def build_site(
     read; the build closes it after use.
     Every problem is collected; if there is any, ReportBuildError lists them all with page
     path and line, and the previous site at `out_dir` is left untouched.
+
+    Each chart and table links its query's rows for download (``downloads/<page>/``, CSV and
+    Parquet); each page names the release of every table it requires and links the data
+    dictionary (``data_dictionary.html``, generated from the release's metadata) and the
+    ``documents`` (name → (title, markdown file), written as ``docs/<name>.html``).
     """
     pages_dir, out_dir = Path(pages_dir), Path(out_dir)
     if not pages_dir.is_dir():
@@ -522,6 +692,7 @@ def build_site(
         index.body_html = _auto_index(instances, site_title)
         instances.insert(0, index)
 
+    instances += _generated_pages(connection_factory, documents or {})
     outputs = {str(instance.output) for instance in instances}
     nav = _nav_tree(instances)
     template = _environment().get_template("base.html.j2")
@@ -544,6 +715,12 @@ def build_site(
                 current=str(instance.output),
                 root="../" * depth,
                 has_charts=instance.has_charts,
+                releases=instance.releases,
+                dictionary=DICTIONARY_PAGE if DICTIONARY_PAGE in outputs else None,
+                documents=[
+                    (title, f"{DOCUMENTS_FOLDER}/{name}.html")
+                    for name, (title, _) in (documents or {}).items()
+                ],
                 vega_bundle=VEGA_BUNDLE,
                 quote=lambda path: quote(path, safe="/"),
             )
@@ -551,6 +728,8 @@ def build_site(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(page_html, encoding="utf-8")
             written.append(Path(instance.output))
+            for result in instance.downloads.values():
+                write_download(result, staging / _downloads_folder(instance.output))
         (staging / SITE_MARKER).write_text(
             "Built by the reports package; the whole folder is replaced on each build.\n",
             encoding="utf-8",
@@ -562,4 +741,29 @@ def build_site(
     return SiteBuildResult(out_dir, written, warnings)
 
 
-__all__ = ["NavEntry", "SiteBuildResult", "build_site", "published_views_connection"]
+def build_published_site(
+    published_dir: Path,
+    out_dir: Path,
+    pages_dir: Path = PACKAGE_DIR / "pages",
+    *,
+    show_sql: bool = False,
+) -> SiteBuildResult:
+    """The report site over a published folder (its catalog views, locked down), with the
+    repository's documents: what `emissions report`, the report_site asset and
+    `python -m reports` build."""
+    return build_site(
+        pages_dir,
+        out_dir,
+        connection_factory=lambda: published_views_connection(Path(published_dir)),
+        show_sql=show_sql,
+        documents=REPOSITORY_DOCUMENTS,
+    )
+
+
+__all__ = [
+    "NavEntry",
+    "SiteBuildResult",
+    "build_published_site",
+    "build_site",
+    "published_views_connection",
+]

@@ -20,13 +20,10 @@ def build_report_asset(published_asset_keys: list[dg.AssetKey]) -> dg.AssetsDefi
     def report_site(
         context: dg.AssetExecutionContext, paths: PlatformPaths
     ) -> dg.MaterializeResult:
-        from reports.site import build_site, published_views_connection
+        from reports.site import build_published_site
 
-        published = Path(paths.published_dir)
-        result = build_site(
-            REPORT_PAGES_DIR,
-            Path(paths.site_dir),
-            connection_factory=lambda: published_views_connection(published),
+        result = build_published_site(
+            Path(paths.published_dir), Path(paths.site_dir), REPORT_PAGES_DIR
         )
         for warning in result.warnings:
             context.log.warning(warning)

@@ -25,7 +25,7 @@ from publish.catalog import published_views_connection
 from reports.errors import ReportBuildError
 from reports.formats import format_value
 from reports.parser import page_vars, parse_page
-from reports.site import build_site
+from reports.site import build_published_site, build_site
 
 PAGES = Path(__file__).resolve().parents[3] / "reports" / "pages"
 CITY_CODES = [f"14{index:02d}00" for index in range(1, 12)]
@@ -39,7 +39,7 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(release: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("site") / "site"
-    return build_site(PAGES, out, connection_factory=lambda: published_views_connection(release))
+    return build_published_site(release, out, PAGES)
 
 
 def query(release: Path, sql: str, *params) -> list[tuple]:
@@ -62,8 +62,78 @@ def test_every_page_is_written_without_warnings(site):
     assert sorted(str(path) for path in site.pages) == sorted(
         ["index.html", "sectors.html", "carbon_market.html", "data_quality.html"]
         + [f"cities/{code}.html" for code in CITY_CODES]
+        + ["data_dictionary.html", "docs/methodology.html", "docs/factors.html"]
     )
     assert site.warnings == []
+
+
+def test_every_chart_and_table_offers_its_rows_for_download(site, release: Path):
+    """Each chart and table is followed by CSV and Parquet links; the files hold the rows the
+    page's query returned, with Chinese text readable (UTF-8 with BOM) and types kept."""
+    import polars as pl
+
+    body = page(site, "cities/140100.html")
+    links = [v for tag, a, v in links_of(body) if tag == "a" and "/downloads/" in "/" + v]
+    assert links and all(link.startswith("../downloads/cities/140100/") for link in links)
+    source = (PAGES / "cities" / "[city].md").read_text(encoding="utf-8")
+    charts_and_tables = len(re.findall(r"<(?:LineChart|AreaChart|BarChart|DataTable)\b", source))
+    assert body.count('<p class="downloads">') == charts_and_tables
+    assert len(links) == 2 * charts_and_tables
+    for link in links:
+        assert (site.out_dir / "cities" / link).is_file(), link
+    csv_files = sorted((site.out_dir / "downloads" / "cities" / "140100").glob("*.csv"))
+    assert csv_files and csv_files[0].read_bytes().startswith(b"\xef\xbb\xbf")
+    for csv_file in csv_files:
+        from_csv = pl.read_csv(csv_file, infer_schema=False)
+        from_parquet = pl.read_parquet(csv_file.with_suffix(".parquet"))
+        assert from_csv.columns == from_parquet.columns
+        assert from_csv.height == from_parquet.height
+    # the sectors page's table of sectors, as its query gives it
+    sector_files = list((site.out_dir / "downloads" / "sectors").glob("*.parquet"))
+    assert sector_files
+    years = {
+        frame["year"].dtype
+        for frame in map(pl.read_parquet, sector_files)
+        if "year" in frame.columns
+    }
+    assert years and all(dtype.is_integer() for dtype in years)
+
+
+def test_each_page_names_its_releases_and_links_the_dictionary_and_methodology(site, release):
+    (expected,) = query(
+        release,
+        "select release_id from release_manifests where table_name = 'emissions_by_sector'",
+    )
+    footer = page(site, "sectors.html").split('<footer class="page-footer">')[1]
+    assert "emissions_by_sector" in footer and expected[0] in footer
+    hrefs = {v for tag, a, v in links_of(footer) if tag == "a"}
+    assert {"data_dictionary.html", "docs/methodology.html", "docs/factors.html"} <= hrefs
+    nested = page(site, "cities/140100.html").split('<footer class="page-footer">')[1]
+    assert "../data_dictionary.html" in {v for tag, a, v in links_of(nested) if tag == "a"}
+
+
+def test_the_data_dictionary_lists_every_published_column_with_its_label(site, release):
+    dictionary = text(page(site, "data_dictionary.html"))
+    tables = query(release, "select table_name from release_manifests order by 1")
+    columns = query(
+        release,
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where table_name in (select table_name from release_manifests)",
+    )
+    assert tables and columns
+    for (table,) in tables:
+        assert table in dictionary
+    for _, column, comment in columns:
+        assert column in dictionary
+        if comment:
+            assert unescape(comment) in dictionary
+
+
+def test_the_methodology_links_the_factors_page(site):
+    methodology = page(site, "docs/methodology.html")
+    assert "factors.html#ref_energy_factors" in {
+        v for tag, a, v in links_of(methodology) if tag == "a"
+    }
 
 
 def test_every_page_is_linked_from_the_sidebar_of_the_overview(site):
@@ -401,4 +471,4 @@ def test_a_release_with_no_carbon_market_rows_still_builds(tmp_path):
         "carbon_market.md: the release has no table ets_compliance_by_city_sector "
         "(not published yet, or empty): a notice written instead"
     )
-    assert len(result.pages) == 15  # every other page as usual
+    assert len(result.pages) == 16  # every other page as usual, and the data dictionary
