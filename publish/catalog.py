@@ -65,6 +65,9 @@ GATE_RESULT_SCHEMA = pa.schema(
         ("suite", pa.string()),
         ("model", pa.string()),
         ("checked_rows", pa.int64()),
+        # The derived check (a query of the suite over the table) the expectation is on; null
+        # for the table itself. Its column_name is then a column of that query.
+        ("check_name", pa.string()),
         ("expectation", pa.string()),
         ("column_name", pa.string()),
         ("success", pa.bool_()),
@@ -230,6 +233,7 @@ def release_metadata(
                 "suite": result.get("suite"),
                 "model": result.get("model"),
                 "checked_rows": result.get("row_count"),
+                "check_name": outcome.get("check"),
                 "expectation": outcome.get("expectation"),
                 "column_name": outcome.get("column"),
                 "success": bool(outcome.get("success")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,8 +146,8 @@ class ExpectationOutcome:
         detail = []
         if self.unexpected_count:
             detail.append(f"{self.unexpected_count} unexpected row(s)")
-        if self.observed is not None:
-            detail.append(f"observed {_short(self.observed)}")
+        if self.observed is not None and self.unexpected_count is None:  # a row rule's
+            detail.append(f"observed {_short(self.observed)}")  # count is said already
         if self.sample:
             detail.append(f"e.g. {_short(self.sample[0])}")
         return f"{suite}: {self.expectation}{where} failed: " + "; ".join(detail)
@@ -218,6 +219,11 @@ def run_suite(
     ``relation`` is the warehouse relation the frame came from, recorded in the result.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    # GX imports pyspark when it is installed (it is, for EMISSIONS_ENGINE=spark), and pyspark
+    # warns about pandas 3 at import; the gate validates pandas frames and uses no Spark.
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     import great_expectations as gx  # imported here: it costs seconds
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -300,13 +306,47 @@ def _validate(
                 or None,
                 success=bool(result.success),
                 check=check_name,
-                observed=_jsonable(details.get("observed_value")),
+                observed=_observed(details, config, frame),
                 unexpected_count=details.get("unexpected_count"),
                 sample=sample,
                 exception=exception if exception and not result.success else None,
             )
         )
     return outcomes
+
+
+def _observed(details: dict[str, Any], config, frame) -> Any:
+    """What the expectation saw: GX's observed value where it has one (row counts, sets,
+    aggregates); for a rule on each row, how many rows broke it of how many were checked, and
+    for a range, the column's smallest and largest value."""
+    observed = details.get("observed_value")
+    if observed is not None:
+        return _jsonable(observed)
+    checked = details.get("element_count")
+    if checked is None:
+        if "unexpected_count" in details or "missing_count" in details:  # a set of values
+            return (
+                f"{details.get('unexpected_count') or 0} value(s) not in the set, "
+                f"{details.get('missing_count') or 0} of the set missing"
+            )
+        return None
+    unexpected = details.get("unexpected_count") or 0
+    text = f"{unexpected} of {checked} row(s) outside the rule"
+    column = config.kwargs.get("column")
+    if config.type == "expect_column_values_to_be_between" and column in frame.columns:
+        values = frame[column].dropna()
+        if len(values):
+            try:
+                smallest, largest = _jsonable(values.min()), _jsonable(values.max())
+            except TypeError:
+                return text
+            text += f"; values {_brief(smallest)} … {_brief(largest)}"
+    return text
+
+
+def _brief(value: Any) -> str:
+    """A value of a range, floats to 6 significant digits."""
+    return format(value, ".6g") if isinstance(value, float) else _short(value, 40)
 
 
 def _short(value: Any, limit: int = 160) -> str:

@@ -97,6 +97,26 @@ def test_an_implausible_jump_fails_the_derived_check_with_the_offending_rows(war
     ]
 
 
+def test_every_expectation_records_what_it_observed(warehouse, tmp_path):
+    """The quality page shows an observed value for every expectation: GX's own where it has
+    one, else how many rows broke the rule of how many, and a range's smallest and largest."""
+    result = gate(warehouse, tmp_path, {"yoy_change_max_pct": 5})
+    observed = {(o.check, o.expectation, o.column): o.observed for o in result.outcomes}
+    assert observed[(None, "expect_column_values_to_be_between", "total_tco2")] == (
+        "0 of 4 row(s) outside the rule; values 50 … 110"
+    )
+    assert observed[(None, "expect_compound_columns_to_be_unique", "year,division_code")] == (
+        "0 of 4 row(s) outside the rule"
+    )
+    assert observed[(None, "expect_column_distinct_values_to_equal_set", "division_code")] == (
+        "0 value(s) not in the set, 0 of the set missing"
+    )
+    assert observed[("yoy_change", "expect_column_values_to_be_between", "change_pct")] == (
+        "1 of 2 row(s) outside the rule; values 4 … 10"
+    )
+    assert all(value is not None for value in observed.values())
+
+
 def test_a_missing_city_fails_completeness(warehouse, tmp_path):
     warehouse.execute("delete from cities where division_code = '140200'")
     result = gate(warehouse, tmp_path, {"yoy_change_max_pct": 25})
