@@ -367,6 +367,29 @@ def test_a_suppressed_city_year_is_shown_as_dashes_and_has_no_rank(site, release
     assert ranks == 10
 
 
+def test_a_coverage_above_100_percent_gets_its_footnote(site, release):
+    """Verified emissions follow the enterprise boundary, the sector total the statistics'
+    classification: where the ratio passes 100 % the page says why, naming the sectors."""
+    over = query(
+        release,
+        """
+        with market as (
+            select year, sector_code, sum(verified_emissions_tco2) as verified
+            from ets_compliance_by_city_sector where division_level = 'province'
+            group by all
+        )
+        select count(*) from market
+        join emissions_by_sector as sectors using (year, sector_code)
+        where market.year = (select max(year) from ets_compliance_by_city_sector)
+          and verified * 100.0 / nullif(sectors.total_tco2, 0) > 100
+        """,
+    )[0][0]
+    shown = text(page(site, "carbon_market.html"))
+    assert over > 0  # the synthetic release has such a sector, as the sample has steel
+    assert "覆盖比例超过 100%。这不是错误" in shown
+    assert "coverage above 100 % is not an error" in shown
+
+
 def test_carbon_market_page_never_shows_a_suppressed_value(site, release):
     year = query(release, "select max(year) from ets_compliance_by_city_sector")[0][0]
     suppressed = query(
