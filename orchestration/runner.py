@@ -169,7 +169,7 @@ def selected_job(defs: dg.Definitions, selection: str) -> dg.JobDefinition:
             error = error.__cause__
         unknown = re.search(r"AssetKey\(s\) \[(.*?)\] were selected", str(error))
         reason = (
-            f"no asset is named {unknown[1]}"
+            f"no asset is named {unknown[1]}{_close_matches(defs, unknown[1])}"
             if unknown
             else str(error).strip().splitlines()[0]
             if str(error).strip()
@@ -182,6 +182,20 @@ def selected_job(defs: dg.Definitions, selection: str) -> dg.JobDefinition:
     if not resolved.asset_layer.executable_asset_keys:
         raise RunRefused(f"--select {selection!r} selects no asset")
     return resolved
+
+
+def _close_matches(defs: dg.Definitions, unknown: str) -> str:
+    """ ", did you mean …?" with the asset keys closest to the unknown ones, or nothing."""
+    import difflib
+
+    keys = [key.to_user_string() for key in defs.resolve_all_asset_keys()]
+    names = re.findall(r"\[?'([^']+)'\]?", unknown) or [unknown]
+    matches = []
+    for name in names:
+        for match in difflib.get_close_matches(name, keys, n=3, cutoff=0.6):
+            if match not in matches:
+                matches.append(match)
+    return f"; did you mean {', '.join(matches)}?" if matches else ""
 
 
 def run_config(verbose: bool) -> dict:

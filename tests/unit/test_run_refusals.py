@@ -39,6 +39,8 @@ def test_a_selection_of_no_asset_is_one_line(home: Settings, capsys):
     with pytest.raises(RunRefused, match=r"^--select 'key:\"raw_stats__gdp\" and': "):
         selected_job(defs, 'key:"raw_stats__gdp" and')
     assert selected_job(defs, "raw_stats__gdp").name == "selected_assets"
+    with pytest.raises(RunRefused, match=r"; did you mean raw_stats__gdp\b"):
+        selected_job(defs, "raw_stat__gdp")
 
     assert main(["run", "--select", "nonexistent"]) == 1
     lines = capsys.readouterr().err.splitlines()
