@@ -87,7 +87,69 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Dagster UI on http://127.0.0.1:{args.port} (home {settings.home}); Ctrl-C stops it.")
     env = {**os.environ, **settings.as_env()}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return subprocess.call(command, cwd=REPO_ROOT, env=env)
+    return run_process_group(command, cwd=REPO_ROOT, env=env)
+
+
+UI_STOP_SECONDS = 20  # what `dagster dev` gets to stop its webserver, daemon and code servers
+
+
+def run_process_group(command: list[str], *, cwd: Path, env: dict[str, str]) -> int:
+    """Run ``command`` in a process group of its own and, on Ctrl-C or SIGTERM, stop the whole
+    group: SIGINT first (``dagster dev`` then stops its webserver, daemon and code servers), and
+    whatever is left after UI_STOP_SECONDS is killed. So nothing it started outlives it."""
+    import signal
+
+    def child_signals() -> None:  # a shell's background job starts with SIGINT ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, start_new_session=True, preexec_fn=child_signals
+    )
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {
+        number: signal.signal(number, interrupted) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        print("stopping the Dagster UI and everything it started …", file=sys.stderr)
+        return _stop_group(process, signal.SIGINT)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        _stop_group(process, signal.SIGKILL, wait=0)  # any straggler of the group
+
+
+def _stop_group(process: subprocess.Popen, first_signal: int, wait: float = UI_STOP_SECONDS) -> int:
+    import signal
+
+    def send(number: int) -> bool:
+        try:
+            os.killpg(process.pid, number)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+    if not send(first_signal):
+        return process.poll() or 0
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        process.poll()  # reap the leader: its zombie would keep the group "alive"
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        send(signal.SIGKILL)
+    try:
+        code = process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        code = 1
+    return 130 if code in (None, -signal.SIGINT) else code
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
