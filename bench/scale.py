@@ -57,9 +57,11 @@ SPARK_CONF = {
     "spark.master": f"local[{THREADS}]",
     "spark.driver.memory": "4g",
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": str(2 * THREADS),
-    # The registry (1.5 million accounts, ~20 MB of Parquet) is a dimension table: broadcast it
-    # rather than shuffle every reading to a sort-merge join (Spark's default limit is 10 MB).
+    # The registry (1.5 million accounts, ~20 MB of Parquet) is a dimension table: plan a
+    # broadcast join from the start (above Spark's default 10 MB, adaptive execution switches
+    # to it only after shuffling the registry for a sort-merge join).
     "spark.sql.autoBroadcastJoinThreshold": str(512 * 2**20),
 }
 METER_TABLE = Path("raw") / "power__meter_daily"
