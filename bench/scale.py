@@ -19,7 +19,8 @@ RSS of the process tree (sampled every 0.1 s, and at least the largest process's
 and the ratios Spark / DuckDB of this run. The two results must be equal (same columns, types
 and rows; kWh are decimals, so equal to the last digit): the bench exits non-zero if not.
 Data go to ``bench/out/scale`` (git-ignored) unless ``--data``, and are removed at the end
-unless ``--keep`` (a kept size is reused by the next run with the same parameters).
+unless ``--keep`` (a kept size is reused by the next run with the same parameters); nothing
+else in ``--data`` is touched.
 """
 
 from __future__ import annotations
@@ -404,6 +405,10 @@ def size_label(rows: int) -> str:
     return f"{rows / 10**3:g}k"
 
 
+def size_folder(data: Path, rows: int, accounts: int, seed: int) -> Path:
+    return data / f"{size_label(rows)}_{accounts}accounts_seed{seed}"
+
+
 @dataclass(frozen=True)
 class SizeResult:
     lake: Lake
@@ -527,14 +532,17 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         for rows in args.sizes:
-            folder = data / f"{size_label(rows)}_{args.accounts}accounts_seed{args.seed}"
+            folder = size_folder(data, rows, args.accounts, args.seed)
             result = run_size(
                 folder, rows, args.accounts, args.seed, duckdb_settings=duckdb_settings
             )
             results.append(result)
     finally:
-        if not args.keep and data.exists():
-            shutil.rmtree(data)
+        if not args.keep:  # only the sizes' folders: --data may hold other things
+            for rows in args.sizes:
+                shutil.rmtree(size_folder(data, rows, args.accounts, args.seed), ignore_errors=True)
+            if data.is_dir() and not any(data.iterdir()):
+                data.rmdir()
     print()
     print(table(results))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
