@@ -9,6 +9,7 @@ by default, ``31 x s`` days (scale 50: 75,000 accounts x 1,550 days, ~113 millio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -448,16 +449,11 @@ def write_accounts(registry: AccountRegistry, window: list[dt.date], recorder: R
 # --- power/meter_daily -------------------------------------------------------------------
 
 
-def write_meter_daily(
-    world: World,
-    registry: AccountRegistry,
-    days: list[dt.date],
-    recorder: Recorder,
-    *,
-    progress: bool = False,
-) -> None:
-    """One zstd Parquet file per day; one day's rows in memory at a time."""
-    feed = "power/meter_daily"
+def meter_days(
+    world: World, registry: AccountRegistry, days: list[dt.date], *, progress: bool = False
+) -> Iterator[tuple[dt.date, pl.DataFrame]]:
+    """Each day's readings (account_id, date, electricity_kwh) of the open accounts, one day
+    in memory at a time (the same rows whoever writes them: the landing zone, the benchmarks)."""
     arrays = registry.arrays
     ids = registry.account_ids
     account_type = arrays["type"]
@@ -483,5 +479,19 @@ def write_meter_daily(
                 "electricity_kwh": kwh,
             }
         )
+        yield day, table
+
+
+def write_meter_daily(
+    world: World,
+    registry: AccountRegistry,
+    days: list[dt.date],
+    recorder: Recorder,
+    *,
+    progress: bool = False,
+) -> None:
+    """One zstd Parquet file per day; one day's rows in memory at a time."""
+    feed = "power/meter_daily"
+    for day, table in meter_days(world, registry, days, progress=progress):
         path = recorder.path(feed, f"{day.isoformat()}.parquet")
         recorder.record(feed, table.height, write_parquet(table, path))
