@@ -186,7 +186,10 @@ def test_every_seed_model_and_dbt_test_runs_on_spark(spark_build):
         for unique_id, node in spark_build.manifest["nodes"].items()
         if node["resource_type"] in ("seed", "model", "test")
     } | set(spark_build.manifest.get("unit_tests", {}))
-    assert runnable == {result["unique_id"] for result in spark_build.results}
+    ran = {result["unique_id"] for result in spark_build.results}
+    # The on-run-start hook that registers the lake's sources ran too.
+    assert "operation.shanxi_emissions.shanxi_emissions-on-run-start-0" in ran
+    assert runnable == {unique_id for unique_id in ran if not unique_id.startswith("operation.")}
 
 
 def test_spark_tables_are_parquet_folders_of_the_lake(spark_build):
