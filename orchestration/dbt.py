@@ -257,18 +257,14 @@ def build_dbt_assets(
         if spark
         else TRANSLATOR
     )
-    built_by = (
-        f"on Spark (dbt target {target}, lake {lake}), each table copied into the warehouse"
-        if spark
-        else f"in the DuckDB warehouse (dbt target {target})"
-    )
+    line = engine_line(engine, lake)
 
     @dbt_assets(
         manifest=manifest,
         project=dbt_project,
         dagster_dbt_translator=translator,
         pool=WAREHOUSE_POOL,
-        name="dbt_emission_models",
+        name=DBT_STEP,
     )
     def dbt_emission_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
@@ -281,7 +277,7 @@ def build_dbt_assets(
         # parent, for the launcher (orchestration/dbt_child.py) and a later orphan check.
         os.environ[PARENT_PID_VARIABLE] = str(os.getpid())
         os.environ.update(environment)
-        context.log.info(f"{ENGINE_LINE_PREFIX}{built_by}")
+        context.log.info(line)
         run_target = run_target_path(manifest)
         events = dbt.cli(
             dbt_build_args(variables, target), context=context, target_path=run_target
@@ -291,7 +287,17 @@ def build_dbt_assets(
     return dbt_emission_models
 
 
-ENGINE_LINE_PREFIX = "dbt models built "
+DBT_STEP = "dbt_emission_models"  # the step key of build_dbt_assets' multi-asset
+
+
+def engine_line(engine: str, lake: Path | None) -> str:
+    """The one line a run says about who built its dbt models."""
+    if engine == "spark":
+        return (
+            f"dbt models built by Spark (dbt target {DBT_TARGETS[engine]}, lake {lake}), "
+            "each table copied into the DuckDB warehouse"
+        )
+    return f"dbt models built by DuckDB in the warehouse (dbt target {DBT_TARGETS[engine]})"
 
 
 def dbt_resource() -> DbtCliResource:

@@ -27,6 +27,8 @@ class RunOutcome:
     failure_lines: list[str] = field(default_factory=list)
     log_path: Path | None = None
     warning_lines: list[str] = field(default_factory=list)
+    # which engine built the dbt models, when a run built them (orchestration.dbt.engine_line)
+    engine_line: str | None = None
 
     def summary_line(self) -> str:
         """The warnings of the run, one line each, then its outcome; warnings never fail it."""
@@ -236,6 +238,7 @@ def materialise_everything(
     this process, so the next `emissions run` can tell if it is gone.
     """
     from ingest.feeds import FEEDS
+    from orchestration.dbt import DBT_STEP, engine_line
     from orchestration.definitions import TRANSFORM_JOB, build_defs, ingest_job_name
     from orchestration.instance import ensure_instance
     from orchestration.recovery import recover, reporting_pool_waits, runner_tags
@@ -249,6 +252,7 @@ def materialise_everything(
     defs = build_defs(settings)
     job_of_selection = selected_job(defs, selection) if selection else None
     results = []
+    built_by: list[str] = []
     config = run_config(verbose)
     report = progress or (lambda line: None)
     tell = notice or progress or (lambda line: print(f"  {line}", file=sys.stderr, flush=True))
@@ -270,6 +274,12 @@ def materialise_everything(
                 )
             results.append(result)
             report(_describe(result))
+            if any(
+                event.event_type == dg.DagsterEventType.STEP_START and event.step_key == DBT_STEP
+                for event in result.all_events
+            ):
+                built_by.append(engine_line(settings.engine, settings.lake_dir))
+                report(f"  {built_by[-1]}")
             return result.success
 
         if job_of_selection is not None:
@@ -313,6 +323,7 @@ def materialise_everything(
         failure_lines=lines,
         log_path=log_path,
         warning_lines=warning_lines(events),
+        engine_line=built_by[-1] if built_by else None,
     )
 
 

@@ -2,8 +2,7 @@
 every table it built copied back into the DuckDB warehouse, so what follows dbt is the same on
 both engines (EMISSIONS_ENGINE, orchestration/settings.py)."""
 
-from __future__ import annotations
-
+import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,9 @@ class SparkTable:
     relation: str  # schema.table, the same in the DuckDB warehouse (e.g. marts.out_…)
     location: Path  # the table's folder in the lake (location_root/alias)
     is_partitioned: bool
+    # A seed's columns and their types (its CSV's header, column_types or string): Spark writes
+    # no file for a seed without rows, so its empty table is made from these.
+    seed_columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def schema(self) -> str:
@@ -61,6 +63,7 @@ def spark_tables(manifest: Mapping[str, Any]) -> dict[str, SparkTable]:
             relation=f"{node['schema']}.{name}",
             location=Path(root) / name,
             is_partitioned=bool(config.get("partition_by")),
+            seed_columns=_seed_columns(node) if node["resource_type"] == "seed" else (),
         )
     if missing:
         raise ValueError(
@@ -68,6 +71,17 @@ def spark_tables(manifest: Mapping[str, Any]) -> dict[str, SparkTable]:
             f"builds is a folder of the lake) for: {', '.join(missing)}"
         )
     return tables
+
+
+def _seed_columns(node: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The columns of a seed's CSV (its header) with the types dbt loads them with."""
+    path = Path(node["root_path"]) / node["original_file_path"]
+    with path.open(encoding="utf-8", newline="") as file:
+        header = next(
+            csv.reader(file, delimiter=(node.get("config") or {}).get("delimiter") or ",")
+        )
+    types = (node.get("config") or {}).get("column_types") or {}
+    return tuple((column, types.get(column, "string")) for column in header)
 
 
 def _quoted(identifier: str) -> str:
@@ -90,10 +104,14 @@ def copy_into_warehouse(con: duckdb.DuckDBPyConnection, table: SparkTable) -> in
         ).fetchone()[0]
         if is_view:  # built as a view by the other engine before
             con.execute(f"drop view {target}")
-        con.execute(
-            f"create or replace table {target} as select * from "
-            f"read_parquet('{files}', hive_partitioning = {partitioning})"
-        )
+        if table.seed_columns and not any(table.location.rglob("*.parquet")):
+            columns = ", ".join(f"{_quoted(name)} {kind}" for name, kind in table.seed_columns)
+            con.execute(f"create or replace table {target} ({columns})")  # a seed without rows
+        else:
+            con.execute(
+                f"create or replace table {target} as select * from "
+                f"read_parquet('{files}', hive_partitioning = {partitioning})"
+            )
         rows = con.execute(f"select count(*) from {target}").fetchone()[0]
         con.execute("commit")
     except duckdb.Error as error:
