@@ -8,10 +8,9 @@
   out_emissions__by_factor_set (every set).
 #}
 {% macro tco2_per_unit(ncv, carbon_content, oxidation_rate) -%}
-    round(
-        {{ ncv }} * {{ carbon_content }} / 1000.0 * {{ oxidation_rate }} * 44.0 / 12.0,
-        14 - cast(floor(log10(
-            {{ ncv }} * {{ carbon_content }} / 1000.0 * {{ oxidation_rate }} * 44.0 / 12.0
-        )) as integer)
-    )
+    {{ round_to_digits(
+        ncv ~ ' * ' ~ carbon_content ~ ' / 1000.0 * ' ~ oxidation_rate ~ ' * 44.0 / 12.0',
+        '14 - cast(floor(log10(' ~ ncv ~ ' * ' ~ carbon_content ~ ' / 1000.0 * '
+            ~ oxidation_rate ~ ' * 44.0 / 12.0)) as integer)'
+    ) }}
 {%- endmacro %}

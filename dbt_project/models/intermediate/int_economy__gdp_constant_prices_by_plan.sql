@@ -36,9 +36,11 @@ chained as (
     select
         *,
         year - row_number() over (partition by division_code order by year) as contiguous_run,
-        product(1 + real_growth_pct / 100.0) over (
-            partition by division_code order by year rows between unbounded preceding and current row
-        ) as chain_index
+        {{ window_product(
+            '1 + real_growth_pct / 100.0',
+            'partition by division_code order by year'
+            ~ ' rows between unbounded preceding and current row'
+        ) }} as chain_index
     from delivered
 
 ),

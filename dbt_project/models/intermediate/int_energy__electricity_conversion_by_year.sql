@@ -1,4 +1,6 @@
-{%- set days_in_year = "datediff('day', make_date(years.year, 1, 1), make_date(years.year + 1, 1, 1))" -%}
+{%- set days_in_year = dbt.datediff(
+    "make_date(years.year, 1, 1)", "make_date(years.year + 1, 1, 1)", "day"
+) -%}
 -- How a MWh of electricity converts to standard coal each year, and the non-fossil share of the
 -- province's generation:
 -- * calorific equivalent (当量值): ref_energy_varieties.tce_per_unit of electricity, 0.1229

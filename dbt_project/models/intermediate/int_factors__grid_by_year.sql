@@ -8,8 +8,7 @@
 -- regional grid, then the national average).
 with years as (
 
-    select cast(range as integer) as year
-    from range({{ var('first_year') }}, {{ var('last_year') }} + 1)
+    select year from {{ integer_series(var('first_year'), var('last_year'), 'year') }} as series
 
 ),
 

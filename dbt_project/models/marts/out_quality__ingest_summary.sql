@@ -26,7 +26,7 @@ dated_deliveries as (
     select
         *,
         cast(coalesce(
-            try_cast(regexp_extract(period, '^(\d{4})', 1) as integer),
+            try_cast(regexp_extract(period, '^([0-9]{4})', 1) as integer),
             year(received_at)
         ) as integer) as year
     from deliveries
@@ -40,9 +40,9 @@ file_outcomes as (
         feed,
         'file' as check_stage,
         status as outcome,
-        case when status = 'rejected' then nullif(trim(split_part(reason, ':', 1)), '') end
+        case when status = 'rejected' then nullif(trim({{ dbt.split_part('reason', "':'", 1) }}), '') end
             as rule,
-        cast(null as varchar) as column_name,
+        cast(null as {{ dbt.type_string() }}) as column_name,
         count(distinct path) as file_count,
         sum(rows_loaded) as rows_loaded,
         sum(rows_quarantined) as rows_quarantined,
@@ -60,10 +60,11 @@ row_outcomes as (
         'row' as check_stage,
         'quarantined' as outcome,
         quarantined.rule,
-        quarantined."column" as column_name,
+        quarantined.{{ adapter.quote('column') }} as column_name,
         count(distinct quarantined.file) as file_count,
-        cast(null as hugeint) as rows_loaded,
-        count(distinct (quarantined.file, quarantined.line_number)) as rows_quarantined,
+        cast(null as bigint) as rows_loaded,
+        {{ count_distinct_combinations(['quarantined.file', 'quarantined.line_number']) }}
+            as rows_quarantined,
         max(dated_deliveries.received_at) as last_received_at
     from quarantined
     inner join dated_deliveries
@@ -84,5 +85,5 @@ select
     cast(rows_loaded as bigint) as rows_loaded,
     cast(rows_quarantined as bigint) as rows_quarantined,
     last_received_at
-from (select * from file_outcomes union all by name select * from row_outcomes)
+from (select * from file_outcomes union all select * from row_outcomes) as outcomes
 order by year, feed, check_stage, outcome, rule, column_name

@@ -1,0 +1,71 @@
+{#
+  What DuckDB and Spark SQL spell differently, one dispatched macro each (duckdb__ is the
+  warehouse's own form, spark__ the Spark SQL one). Everything else the models write is SQL both
+  engines read alike, or one of dbt's cross-database macros (dbt.datediff, dbt.split_part,
+  dbt.type_string, adapter.quote).
+#}
+
+{# The integers start..stop (both included), as a one-column relation named `column_name`. #}
+{% macro integer_series(start, stop, column_name) -%}
+    {{ return(adapter.dispatch('integer_series')(start, stop, column_name)) }}
+{%- endmacro %}
+
+{% macro default__integer_series(start, stop, column_name) -%}
+    (select cast(range as integer) as {{ column_name }} from range({{ start }}, {{ stop }} + 1))
+{%- endmacro %}
+
+{% macro spark__integer_series(start, stop, column_name) -%}
+    (select cast(id as integer) as {{ column_name }} from range({{ start }}, {{ stop }} + 1))
+{%- endmacro %}
+
+{#
+  The running product of `expression` over `window` (a window specification), nulls skipped.
+  DuckDB has the aggregate product(); Spark has none: there the frame's values are collected in
+  the window's order and multiplied from the first, left to right.
+#}
+{% macro window_product(expression, window) -%}
+    {{ return(adapter.dispatch('window_product')(expression, window)) }}
+{%- endmacro %}
+
+{% macro default__window_product(expression, window) -%}
+    product({{ expression }}) over ({{ window }})
+{%- endmacro %}
+
+{% macro spark__window_product(expression, window) -%}
+    aggregate(
+        collect_list(cast({{ expression }} as double)) over ({{ window }}),
+        cast(1 as double),
+        (accumulated, factor) -> accumulated * factor
+    )
+{%- endmacro %}
+
+{#
+  A double rounded to `digits` decimal places, `digits` an expression of the row (DuckDB's
+  round takes any integer; Spark's only a constant). Spark's form is the arithmetic DuckDB's
+  round does (its RoundOperatorPrecision): the value times 10^digits rounded half away from
+  zero to an integer, divided by 10^digits; for digits >= 0.
+#}
+{% macro round_to_digits(value, digits) -%}
+    {{ return(adapter.dispatch('round_to_digits')(value, digits)) }}
+{%- endmacro %}
+
+{% macro default__round_to_digits(value, digits) -%}
+    round({{ value }}, {{ digits }})
+{%- endmacro %}
+
+{% macro spark__round_to_digits(value, digits) -%}
+    (round(({{ value }}) * power(10, {{ digits }}), 0) / power(10, {{ digits }}))
+{%- endmacro %}
+
+{# The number of distinct combinations of `columns` (a list of non-null columns). #}
+{% macro count_distinct_combinations(columns) -%}
+    {{ return(adapter.dispatch('count_distinct_combinations')(columns)) }}
+{%- endmacro %}
+
+{% macro default__count_distinct_combinations(columns) -%}
+    count(distinct ({{ columns | join(', ') }}))
+{%- endmacro %}
+
+{% macro spark__count_distinct_combinations(columns) -%}
+    count(distinct {{ columns | join(', ') }})
+{%- endmacro %}
