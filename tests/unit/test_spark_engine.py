@@ -55,14 +55,22 @@ def test_each_target_and_lake_parses_into_its_own_folder(tmp_path):
     assert parse_dir(VARIABLES, "local", {}) == local
 
 
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One lake for the module's Spark homes: the Spark manifest renders it, so they share one
+    parse."""
+    return tmp_path_factory.mktemp("lake")
+
+
 @pytest.fixture
-def spark_home(home: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def spark_home(home: Settings, lake: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("EMISSIONS_ENGINE", "spark")
+    monkeypatch.setenv("EMISSIONS_LAKE", str(lake))
     return Settings.from_env()
 
 
 def test_on_spark_the_raw_tables_go_to_the_lake_after_ingest_and_before_dbt(home, spark_home):
-    assert spark_home.engine == "spark" and spark_home.lake_dir == home.home / "lake"
+    assert spark_home.engine == "spark" and home.lake_dir == home.home / "lake"
     default = build_defs(home).resolve_asset_graph()
     spark = build_defs(spark_home).resolve_asset_graph()
     # the default engine has no Spark extra; Spark adds the export and nothing else
