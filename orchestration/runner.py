@@ -49,21 +49,39 @@ class RunRefused(Exception):
 
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# Lines that say nothing of the error: dbt's header of an adapter error, which repeats what
+# "Failure in model …" said, and py4j's of a Java exception (`: org.…Exception: …` follows)
+REPEATED_HEADER = re.compile(
+    r"^((Runtime|Database) Error( in \S+ \S+ \(.*\))?|An error occurred while calling \S+)$"
+)
+# Where an error's own lines end and its context begins: Spark's query plan ('Project …, +- …),
+# the SQL it points into (== SQL …), a JVM trace (at …, Caused by, JVM stacktrace), dbt's path
+# of the compiled code.
+ERROR_CONTEXT = re.compile(
+    r"^('|\+-|:-|\||== |at |\.\.\. \d+ more|Caused by|JVM stacktrace|compiled code at )"
+)
+DETAIL_LIMIT = 300
 
 
 def _dbt_failures(error) -> list[str]:
-    """The failing dbt nodes named in a dbt CLI error (its first line says nothing useful)."""
+    """The failing dbt nodes named in a dbt CLI error (its first line says nothing useful), each
+    with its error's own lines (a Spark error's first line, without its plan or JVM trace)."""
     while error is not None:
         message = ANSI_ESCAPE.sub("", error.message or "")
         if "Errors parsed from dbt logs:" in message:
             parsed = message.split("Errors parsed from dbt logs:", 1)[1].splitlines()
-            failures, detail = [], ""
+            failures, detail, in_context = [], "", False
             for line in (line.strip() for line in parsed):
                 if line.startswith(("Failure in", "Error in")):
                     if detail:
                         failures.append(detail)
-                    detail = line
-                elif detail and line and not line.endswith("]") and len(detail) < 300:
+                    detail, in_context = line, False
+                elif not detail or not line or line.endswith("]") or REPEATED_HEADER.match(line):
+                    continue
+                elif ERROR_CONTEXT.match(line):
+                    in_context = True
+                elif not in_context and len(detail) < DETAIL_LIMIT:
+                    line = line.removeprefix(": ")  # a Java exception: `: org.…Exception: …`
                     detail += f": {line}" if not detail.endswith(":") else f" {line}"
             if detail:
                 failures.append(detail)

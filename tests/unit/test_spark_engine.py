@@ -215,3 +215,47 @@ def test_a_materialisation_is_let_through_once_its_table_is_in_the_warehouse(tmp
             ).fetchone()[0]
         seen.append((event.output_name, present, event.metadata.get("warehouse_rows")))
     assert seen == [("t", 1, dg.IntMetadataValue(2)), ("v", 1, None)]
+
+
+SPARK_PLAN_ERROR = """  Runtime Error in model out_x (models/marts/out_x.sql)
+  Runtime Error
+    [UNRESOLVED_COLUMN.WITH_SUGGESTION] A column, variable, or function parameter with name `nope` cannot be resolved. Did you mean one of the following? [`id`]. SQLSTATE: 42703; line 1 pos 7;
+    'Project ['nope]
+    +- Range (0, 1, step=1)
+"""  # noqa: E501 (dbt's message as dagster-dbt collects it from a Spark session)
+JAVA_TRACE = "\n".join(
+    [
+        "  Runtime Error in model int_y (models/intermediate/int_y.sql)",
+        "    An error occurred while calling o52.sql.",
+        "    : org.apache.spark.SparkException: Job aborted due to stage failure: "
+        "java.lang.OutOfMemoryError: Java heap space",
+        *[f"    \tat org.apache.spark.scheduler.DAGScheduler.f{n}(DAGScheduler.scala:{n})"
+          for n in range(200)],
+    ]
+)  # fmt: skip
+
+
+def test_a_spark_failure_names_the_model_and_sparks_error_line_not_its_plan_or_trace():
+    from dagster._utils.error import SerializableErrorInfo
+
+    from orchestration.runner import _dbt_failures
+
+    messages = [
+        "\x1b[31mFailure in model out_x (models/marts/out_x.sql)\x1b[0m",
+        SPARK_PLAN_ERROR,
+        "  compiled code at /somewhere/target/compiled/out_x.sql",
+        "\x1b[31mFailure in model int_y (models/intermediate/int_y.sql)\x1b[0m",
+        JAVA_TRACE,
+    ]
+    message = "\n\n".join(["", "Errors parsed from dbt logs:", *messages])
+    error = SerializableErrorInfo("dbt build failed", [], "DagsterDbtCliRuntimeError")
+    wrapper = SerializableErrorInfo(
+        "step failed", [], "Failure", cause=error._replace(message=message)
+    )
+    assert _dbt_failures(wrapper) == [
+        "Failure in model out_x (models/marts/out_x.sql): [UNRESOLVED_COLUMN.WITH_SUGGESTION] A "
+        "column, variable, or function parameter with name `nope` cannot be resolved. Did you "
+        "mean one of the following? [`id`]. SQLSTATE: 42703; line 1 pos 7;",
+        "Failure in model int_y (models/intermediate/int_y.sql): org.apache.spark.SparkException: "
+        "Job aborted due to stage failure: java.lang.OutOfMemoryError: Java heap space",
+    ]
