@@ -279,10 +279,17 @@ def build_dbt_assets(
         os.environ.update(environment)
         context.log.info(line)
         run_target = run_target_path(manifest)
-        events = dbt.cli(
+        invocation = dbt.cli(
             dbt_build_args(variables, target), context=context, target_path=run_target
-        ).stream()
-        yield from copied_events(events, copied, warehouse) if spark else events
+        )
+        if not spark:
+            yield from invocation.stream()
+            return
+        try:
+            yield from copied_events(invocation.stream(), copied, warehouse)
+        except dg.Failure:  # a table that cannot come back fails the step: stop the build too
+            invocation.process.terminate()
+            raise
 
     return dbt_emission_models
 
