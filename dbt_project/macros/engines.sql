@@ -69,3 +69,23 @@
 {% macro spark__count_distinct_combinations(columns) -%}
     count(distinct {{ columns | join(', ') }})
 {%- endmacro %}
+
+{#
+  A double amount (a quantity times a factor) as DECIMAL(38,6), rounded to the sixth decimal
+  (the gram of a tCO2) as DuckDB's cast rounds it: the double times 10^6, rounded half away from
+  zero to an integer, then /10^6. Spark's own cast rounds the double's shortest decimal form
+  instead, which differs by 10^-6 where the product lies next to a half (0.9899725 × 10^6 is
+  989972.4999… as a double, 989972.5 once multiplied). Only for doubles: a DECIMAL is cast as is.
+#}
+{% macro decimal_amount(expression) -%}
+    {{ return(adapter.dispatch('decimal_amount')(expression)) }}
+{%- endmacro %}
+
+{% macro default__decimal_amount(expression) -%}
+    cast({{ expression }} as decimal(38, 6))
+{%- endmacro %}
+
+{% macro spark__decimal_amount(expression) -%}
+    cast(cast(round(cast({{ expression }} as double) * 1000000.0, 0) as decimal(38, 0)) / 1000000
+        as decimal(38, 6))
+{%- endmacro %}

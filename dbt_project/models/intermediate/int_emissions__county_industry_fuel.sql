@@ -41,7 +41,7 @@ combustion as (
         factors.carbon_content_tc_per_tj,
         factors.oxidation_rate,
         factors.tco2_per_unit,
-        cast(consumption.quantity_canonical * factors.tco2_per_unit as decimal(38, 6))
+        {{ decimal_amount("consumption.quantity_canonical * factors.tco2_per_unit") }}
             as energy_tco2
     from consumption
     inner join factors on factors.energy_name = consumption.energy_name

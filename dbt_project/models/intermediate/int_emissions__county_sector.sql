@@ -101,11 +101,9 @@ select
     (coalesce(by_sector.energy_tco2, 0) + coalesce(process.process_tco2, 0))::decimal(38, 6)
         as total_tco2,
     coalesce(by_sector.electricity_mwh, 0)::decimal(38, 6) as electricity_mwh,
-    cast(coalesce(by_sector.electricity_mwh, 0)::decimal(38, 6) * grid.value_tco2_per_mwh
-        as decimal(38, 6)) as electricity_indirect_tco2,
+    {{ decimal_amount("coalesce(by_sector.electricity_mwh, 0)::decimal(38, 6) * grid.value_tco2_per_mwh") }} as electricity_indirect_tco2,
     coalesce(by_sector.heat_gj, 0)::decimal(38, 6) as heat_gj,
-    cast(coalesce(by_sector.heat_gj, 0)::decimal(38, 6) * heat_factor.value_tco2_per_gj
-        as decimal(38, 6)) as heat_indirect_tco2,
+    {{ decimal_amount("coalesce(by_sector.heat_gj, 0)::decimal(38, 6) * heat_factor.value_tco2_per_gj") }} as heat_indirect_tco2,
     case when by_sector.year is null then 0 else by_sector.reporting_units end as reporting_units
 from cells
 cross join heat_factor

@@ -21,7 +21,7 @@ energy as (
         consumption.division_code,
         any_value(consumption.quick_basis) as quick_basis,
         max(consumption.months_reported) as months_reported,
-        sum(cast(consumption.quantity_canonical * factors.tco2_per_unit as decimal(38, 6)))
+        sum({{ decimal_amount("consumption.quantity_canonical * factors.tco2_per_unit") }})
             as energy_tco2
     from consumption
     inner join factors on factors.energy_name = consumption.energy_name

@@ -70,27 +70,27 @@ select
     division_code,
     industry_code,
     coalesce(sum(case when is_combustion
-        then cast(quantity_canonical * tco2_per_unit as decimal(38, 6)) end), 0)::decimal(38, 6)
+        then {{ decimal_amount("quantity_canonical * tco2_per_unit") }} end), 0)::decimal(38, 6)
         as energy_tco2,
     sum(case when is_indirect and energy_category = 'electricity'
-        then cast(quantity_canonical as decimal(38, 6)) else 0 end)::decimal(38, 6)
+        then {{ decimal_amount("quantity_canonical") }} else 0 end)::decimal(38, 6)
         as electricity_mwh,
     sum(case when is_indirect and energy_category = 'heat'
-        then cast(quantity_canonical as decimal(38, 6)) else 0 end)::decimal(38, 6) as heat_gj,
+        then {{ decimal_amount("quantity_canonical") }} else 0 end)::decimal(38, 6) as heat_gj,
     sum(case when is_final and is_fossil
-        then cast(quantity_canonical * tce_per_unit as decimal(38, 6)) else 0 end)::decimal(38, 6)
+        then {{ decimal_amount("quantity_canonical * tce_per_unit") }} else 0 end)::decimal(38, 6)
         as final_fossil_tce,
     sum(case when is_final and energy_category = 'other'
-        then cast(quantity_canonical * tce_per_unit as decimal(38, 6)) else 0 end)::decimal(38, 6)
+        then {{ decimal_amount("quantity_canonical * tce_per_unit") }} else 0 end)::decimal(38, 6)
         as final_other_tce,
     sum(case when is_final and energy_category = 'heat'
-        then cast(quantity_canonical * tce_per_unit as decimal(38, 6)) else 0 end)::decimal(38, 6)
+        then {{ decimal_amount("quantity_canonical * tce_per_unit") }} else 0 end)::decimal(38, 6)
         as final_heat_tce,
     sum(case when is_final and energy_category = 'electricity'
-        then cast(quantity_canonical as decimal(38, 6)) else 0 end)::decimal(38, 6)
+        then {{ decimal_amount("quantity_canonical") }} else 0 end)::decimal(38, 6)
         as final_electricity_mwh,
     sum(case when is_combustion and is_fossil
-        then cast(quantity_canonical * tce_per_unit as decimal(38, 6)) else 0 end)::decimal(38, 6)
+        then {{ decimal_amount("quantity_canonical * tce_per_unit") }} else 0 end)::decimal(38, 6)
         as combustion_fossil_tce,
     max(reporting_units) as reporting_units
 from classified

@@ -73,13 +73,12 @@ county_cells as (
         coalesce(county_amounts.other_tce, 0) as other_tce,
         coalesce(county_amounts.heat_tce, 0) as heat_tce,
         coalesce(county_amounts.electricity_mwh, 0) as electricity_mwh,
-        cast(coalesce(county_amounts.electricity_mwh, 0) * conversion.calorific_tce_per_mwh
-            as decimal(38, 6)) as electricity_tce_calorific,
-        cast(coalesce(county_amounts.electricity_mwh, 0)
-            * conversion.generation_equivalent_tce_per_mwh as decimal(38, 6))
+        {{ decimal_amount("coalesce(county_amounts.electricity_mwh, 0) * conversion.calorific_tce_per_mwh") }} as electricity_tce_calorific,
+        {{ decimal_amount("coalesce(county_amounts.electricity_mwh, 0)
+            * conversion.generation_equivalent_tce_per_mwh") }}
             as electricity_tce_generation_equivalent,
-        cast(coalesce(county_amounts.electricity_mwh, 0) * conversion.non_fossil_generation_share
-            * conversion.generation_equivalent_tce_per_mwh as decimal(38, 6)) as non_fossil_tce,
+        {{ decimal_amount("coalesce(county_amounts.electricity_mwh, 0) * conversion.non_fossil_generation_share
+            * conversion.generation_equivalent_tce_per_mwh") }} as non_fossil_tce,
         coalesce(county_amounts.fossil_combustion_tce, 0) as fossil_combustion_tce
     from cells
     inner join conversion on conversion.year = cells.year

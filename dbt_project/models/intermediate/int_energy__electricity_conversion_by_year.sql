@@ -17,8 +17,7 @@
 --   ref_supply_items.balance_role. Null if neither is delivered.
 with years as (
 
-    select cast(range as integer) as year
-    from range({{ var('first_year') }}, {{ var('last_year') }} + 1)
+    select year from {{ integer_series(var('first_year'), var('last_year'), 'year') }} as series
 
 ),
 

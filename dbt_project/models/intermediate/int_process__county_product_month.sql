@@ -37,7 +37,7 @@ select
     industry_sectors.sector_code,
     output.quantity_t,
     factors.value_tco2_per_t,
-    cast(output.quantity_t * factors.value_tco2_per_t as decimal(38, 6)) as process_tco2
+    {{ decimal_amount("output.quantity_t * factors.value_tco2_per_t") }} as process_tco2
 from output
 left join factors on factors.product_name = output.product_name
 left join product_industries on product_industries.product_name = output.product_name

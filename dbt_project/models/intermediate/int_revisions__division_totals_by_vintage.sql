@@ -45,7 +45,7 @@ county_energy as (
     select
         consumption.delivery_sha256,
         consumption.division_code,
-        sum(cast(consumption.quantity_canonical * factors.tco2_per_unit as decimal(38, 6)))
+        sum({{ decimal_amount("consumption.quantity_canonical * factors.tco2_per_unit") }})
             as total
     from {{ ref('stg_stats__energy_consumption_vintages') }} as consumption
     inner join factors on factors.energy_name = consumption.energy_name

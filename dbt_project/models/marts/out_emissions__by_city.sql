@@ -48,7 +48,8 @@ select
     totals.tco2_per_capita,
     totals.real_growth_pct,
     cast(disclosure_inputs.reporting_units as bigint) as reporting_units,
-    cast(disclosure_inputs.max_entity_verified_tco2 / nullif(totals.total_tco2, 0) as double)
+    cast(disclosure_inputs.max_entity_verified_tco2 as double)
+        / nullif(cast(totals.total_tco2 as double), 0)
         as max_entity_share
 from totals
 left join disclosure_inputs

@@ -54,7 +54,8 @@ select
     totals.parent_code as city_code,
     city.division_name_zh as city_name_zh,
     cast(disclosure_inputs.reporting_units as bigint) as reporting_units,
-    cast(disclosure_inputs.max_entity_verified_tco2 / nullif(totals.total_tco2, 0) as double)
+    cast(disclosure_inputs.max_entity_verified_tco2 as double)
+        / nullif(cast(totals.total_tco2 as double), 0)
         as max_entity_share
 from totals
 left join divisions as city on city.division_code = totals.parent_code

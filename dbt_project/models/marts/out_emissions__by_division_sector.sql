@@ -33,7 +33,7 @@ largest_entity as (
     {% if not loop.first %}union all{% endif %}
     select
         year,
-        cast('{{ level }}' as varchar) as division_level,
+        cast('{{ level }}' as {{ dbt.type_string() }}) as division_level,
         {{ level }}_code as division_code,
         sector_code,
         max(verified_emissions_tco2) as max_entity_verified_tco2
@@ -56,7 +56,8 @@ select
     cells.process_tco2,
     cells.reporting_units,
     cast(largest_entity.max_entity_verified_tco2 as double) as max_entity_verified_tco2,
-    cast(largest_entity.max_entity_verified_tco2 / nullif(cells.total_tco2, 0) as double)
+    cast(largest_entity.max_entity_verified_tco2 as double)
+        / nullif(cast(cells.total_tco2 as double), 0)
         as max_entity_share
 from cells
 inner join sectors on sectors.sector_code = cells.sector_code

@@ -76,7 +76,7 @@ county_sector as (
         combustion.division_code,
         industry_sectors.sector_code,
         factors.factor_set,
-        sum(cast(combustion.quantity_canonical * factors.tco2_per_unit as decimal(38, 6)))
+        sum({{ decimal_amount("combustion.quantity_canonical * factors.tco2_per_unit") }})
             as energy_tco2
     from combustion
     inner join factors on factors.energy_name = combustion.energy_name
@@ -151,8 +151,8 @@ select
     compared.total_tco2,
     compared.chosen_total_tco2,
     (compared.total_tco2 - compared.chosen_total_tco2)::decimal(38, 6) as difference_tco2,
-    (compared.total_tco2 - compared.chosen_total_tco2) * 100.0
-        / nullif(compared.chosen_total_tco2, 0) as difference_pct,
+    cast((compared.total_tco2 - compared.chosen_total_tco2) * 100.0 as double)
+        / nullif(cast(compared.chosen_total_tco2 as double), 0) as difference_pct,
     fuels_without_factor.fuels_without_factor
 from compared
 inner join fuels_without_factor on fuels_without_factor.factor_set = compared.factor_set

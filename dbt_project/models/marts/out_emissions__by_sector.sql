@@ -28,8 +28,8 @@ select
     sectors.sort_order,
     province.electricity_mwh,
     province.heat_gj,
-    province.total_tco2 * 100.0
-        / nullif(sum(province.total_tco2) over (partition by province.year), 0)
+    cast(province.total_tco2 * 100.0 as double)
+        / nullif(cast(sum(province.total_tco2) over (partition by province.year) as double), 0)
         as share_of_total_pct
 from province
 inner join sectors on sectors.sector_code = province.sector_code

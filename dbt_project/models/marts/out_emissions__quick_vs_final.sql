@@ -71,7 +71,8 @@ select
     finals.total_tco2::decimal(38, 6) as final_total_tco2,
     finals.year is not null as has_final,
     (finals.total_tco2 - quick.total_tco2)::decimal(38, 6) as revision_tco2,
-    (finals.total_tco2 - quick.total_tco2) * 100.0 / nullif(quick.total_tco2, 0) as revision_pct
+    cast((finals.total_tco2 - quick.total_tco2) * 100.0 as double)
+        / nullif(cast(quick.total_tco2 as double), 0) as revision_pct
 from quick
 inner join divisions on divisions.division_code = quick.division_code
 left join finals

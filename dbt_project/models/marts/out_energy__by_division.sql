@@ -36,7 +36,8 @@ select
     energy.division_code,
     energy.division_level,
     energy.energy_tce,
-    energy.non_fossil_tce * 100.0 / nullif(energy.energy_tce_generation_equivalent, 0)
+    cast(energy.non_fossil_tce * 100.0 as double)
+        / nullif(cast(energy.energy_tce_generation_equivalent as double), 0)
         as non_fossil_share_pct,
     divisions.division_name_zh,
     energy.energy_tce_generation_equivalent,

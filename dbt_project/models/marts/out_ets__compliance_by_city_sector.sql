@@ -91,7 +91,8 @@ select
     sector_of_ets_sector.sector_code,
     cells.entity_count,
     cells.compliant_entity_count,
-    cells.compliant_entity_count * 100.0 / cells.entity_count as compliance_rate_pct,
+    cast(cells.compliant_entity_count * 100.0 as double) / cast(cells.entity_count as double)
+        as compliance_rate_pct,
     {%- for column in [
         'verified_emissions_tco2', 'allocated_allowances_tco2', 'surrendered_allowances_tco2',
         'ccer_offset_tco2', 'surplus_tco2', 'shortfall_tco2', 'unsurrendered_tco2',
@@ -99,7 +100,8 @@ select
     ] %}
     cells.{{ column }},
     {%- endfor %}
-    cast(cells.largest_entity_tco2 / nullif(cells.verified_emissions_tco2, 0) as double)
+    cast(cells.largest_entity_tco2 as double)
+        / nullif(cast(cells.verified_emissions_tco2 as double), 0)
         as largest_entity_share
 from level_cells as cells
 inner join divisions on divisions.division_code = cells.division_code

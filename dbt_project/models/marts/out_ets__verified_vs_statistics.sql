@@ -46,7 +46,8 @@ select
     statistics.process_tco2 as statistics_process_tco2,
     statistics.total_tco2 as statistics_total_tco2,
     statistics.total_tco2 - verified.verified_tco2 as gap_tco2,
-    verified.verified_tco2 * 100.0 / nullif(statistics.total_tco2, 0) as verified_share_pct
+    cast(verified.verified_tco2 * 100.0 as double) / nullif(cast(statistics.total_tco2 as double), 0)
+        as verified_share_pct
 from verified
 inner join ets_sectors on ets_sectors.sector_code = verified.sector_code
 left join statistics
