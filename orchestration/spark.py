@@ -84,6 +84,17 @@ def _seed_columns(node: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple((column, types.get(column, "string")) for column in header)
 
 
+# Spark writes a TIMESTAMP (its session's time zone is UTC, profiles.yml) as an instant, which
+# DuckDB reads as TIMESTAMP WITH TIME ZONE: it comes back as the TIMESTAMP it was, in UTC.
+SPARK_INSTANT = "TIMESTAMP WITH TIME ZONE"
+
+
+def _as_duckdb(name: str, kind: str) -> str:
+    """A column of Spark's Parquet as the warehouse's type of it."""
+    column = _quoted(name)
+    return f"timezone('UTC', {column}) as {column}" if kind == SPARK_INSTANT else column
+
+
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -108,9 +119,11 @@ def copy_into_warehouse(con: duckdb.DuckDBPyConnection, table: SparkTable) -> in
             columns = ", ".join(f"{_quoted(name)} {kind}" for name, kind in table.seed_columns)
             con.execute(f"create or replace table {target} ({columns})")  # a seed without rows
         else:
+            source = f"read_parquet('{files}', hive_partitioning = {partitioning})"
+            columns = con.execute(f"describe select * from {source}").fetchall()
             con.execute(
-                f"create or replace table {target} as select * from "
-                f"read_parquet('{files}', hive_partitioning = {partitioning})"
+                f"create or replace table {target} as select "
+                f"{', '.join(_as_duckdb(name, kind) for name, kind, *_ in columns)} from {source}"
             )
         rows = con.execute(f"select count(*) from {target}").fetchone()[0]
         con.execute("commit")

@@ -173,6 +173,22 @@ def test_a_table_spark_built_replaces_the_warehouse_table_or_view(tmp_path):
         assert kinds == [("t", "BASE TABLE"), ("v", "BASE TABLE")]
 
 
+def test_a_timestamp_spark_wrote_as_an_instant_comes_back_as_the_utc_timestamp(tmp_path):
+    spark_layout(
+        tmp_path / "t",
+        "select timestamptz '2021-03-04 05:06:07+00' as received_at, 1 as n",
+    )
+    with duckdb.connect() as con:
+        con.execute("set time zone 'Asia/Shanghai'")  # the machine's zone plays no part
+        copy_into_warehouse(con, SparkTable("m.t", "marts.t", tmp_path / "t", False))
+        assert [row[1] for row in con.execute("describe marts.t").fetchall()] == [
+            "TIMESTAMP",
+            "INTEGER",
+        ]
+        (value,) = con.execute("select cast(received_at as varchar) from marts.t").fetchone()
+    assert value == "2021-03-04 05:06:07"
+
+
 def test_a_seed_without_rows_comes_back_empty_with_its_types(tmp_path):
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "ref_x.csv").write_text("year,code,approved_on\n", encoding="utf-8")
