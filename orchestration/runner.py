@@ -58,7 +58,8 @@ REPEATED_HEADER = re.compile(
 # the SQL it points into (== SQL …), a JVM trace (at …, Caused by, JVM stacktrace), dbt's path
 # of the compiled code.
 ERROR_CONTEXT = re.compile(
-    r"^('|\+-|:-|\||== |at |\.\.\. \d+ more|Caused by|JVM stacktrace|compiled code at )"
+    r"^('|\+-|:-|\||== |at |\.\.\. \d+ more|Caused by|JVM stacktrace|compiled code at |"
+    r"Traceback \(most recent call last\))"
 )
 DETAIL_LIMIT = 300
 
@@ -72,7 +73,8 @@ def _dbt_failures(error) -> list[str]:
             parsed = message.split("Errors parsed from dbt logs:", 1)[1].splitlines()
             failures, detail, in_context = [], "", False
             for line in (line.strip() for line in parsed):
-                if line.startswith(("Failure in", "Error in")):
+                # a node's failure, or dbt's own (e.g. a Spark session that does not start)
+                if line.startswith(("Failure in", "Error in", "Encountered an error")):
                     if detail:
                         failures.append(detail)
                     detail, in_context = line, False

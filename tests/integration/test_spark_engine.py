@@ -28,7 +28,7 @@ def spark_built(built, tmp_path_factory: pytest.TempPathFactory):
     monkeypatch = pytest.MonkeyPatch()
     for variable in ENVIRONMENT:  # the run exports its settings; the next tests get theirs back
         monkeypatch.delenv(variable, raising=False)
-    home = tmp_path_factory.mktemp("spark home")
+    home = tmp_path_factory.mktemp("spark-home")
     shutil.copytree(built.settings.landing_dir, home / "landing", symlinks=True)
     default = built.settings
     settings = Settings.from_env(

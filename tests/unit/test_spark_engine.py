@@ -251,6 +251,25 @@ JAVA_TRACE = "\n".join(
 )  # fmt: skip
 
 
+def test_a_spark_session_that_does_not_start_is_one_line():
+    from dagster._utils.error import SerializableErrorInfo
+
+    from orchestration.runner import _dbt_failures
+
+    messages = [
+        "Encountered an error:\n[JAVA_GATEWAY_EXITED] Java gateway process exited before "
+        "sending its port number.",
+        'Traceback (most recent call last):\n  File "dbt/cli/requires.py", line 187, in '
+        "wrapper\n    result, success = func(*args, **kwargs)",
+    ]
+    message = "\n\n".join(["", "Errors parsed from dbt logs:", *messages])
+    error = SerializableErrorInfo(message, [], "DagsterDbtCliRuntimeError")
+    assert _dbt_failures(error) == [
+        "Encountered an error: [JAVA_GATEWAY_EXITED] Java gateway process exited before sending "
+        "its port number."
+    ]
+
+
 def test_a_spark_failure_names_the_model_and_sparks_error_line_not_its_plan_or_trace():
     from dagster._utils.error import SerializableErrorInfo
 
