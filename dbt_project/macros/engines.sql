@@ -89,3 +89,14 @@
     cast(cast(round(cast({{ expression }} as double) * 1000000.0, 0) as decimal(38, 0)) / 1000000
         as decimal(38, 6))
 {%- endmacro %}
+
+{#
+  The sum of a double column, the same number whatever order the rows come in: each value as
+  DECIMAL(38,6) (decimal_amount, to the millionth of its unit), summed exactly, then a double
+  again. A plain sum of doubles depends on the order of the additions, which neither engine
+  fixes (DuckDB's parallel aggregation differs from run to run in the last bit); a last bit then
+  decides the gram of an amount cast from it.
+#}
+{% macro exact_sum(expression) -%}
+    cast(sum({{ decimal_amount(expression) }}) as double)
+{%- endmacro %}

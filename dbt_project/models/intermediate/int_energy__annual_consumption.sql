@@ -60,7 +60,7 @@ annual_quicks as (
 monthly_quicks as (
 
     select year, 'quick' as report_type, division_code, industry_code, energy_name,
-        energy_use, canonical_unit, sum(quantity_canonical) as quantity_canonical,
+        energy_use, canonical_unit, {{ exact_sum('quantity_canonical') }} as quantity_canonical,
         max(reporting_units) as reporting_units
     from {{ ref('stg_stats__energy_consumption') }}
     where report_type = 'quick' and {{ period_is_month('period') }}

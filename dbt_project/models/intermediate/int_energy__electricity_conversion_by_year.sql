@@ -54,10 +54,12 @@ generation as (
     select
         year,
         max(days_reported) as days_reported,
-        sum(generation_mwh) as generation_mwh,
-        sum(case when is_non_fossil then generation_mwh else 0 end) as non_fossil_generation_mwh,
-        sum(case when is_coal_fired then generation_mwh else 0 end) as coal_fired_generation_mwh,
-        sum(case when is_coal_fired then coal_consumption_tce else 0 end)
+        {{ exact_sum('generation_mwh') }} as generation_mwh,
+        {{ exact_sum('case when is_non_fossil then generation_mwh else 0 end') }}
+            as non_fossil_generation_mwh,
+        {{ exact_sum('case when is_coal_fired then generation_mwh else 0 end') }}
+            as coal_fired_generation_mwh,
+        {{ exact_sum('case when is_coal_fired then coal_consumption_tce else 0 end') }}
             as coal_fired_consumption_tce
     from {{ ref('int_power__annual_generation') }}
     group by year
@@ -74,12 +76,12 @@ supply as (
 
     select
         supply.year,
-        sum(case when supply_items.balance_role = 'primary_production'
-            then supply.quantity_canonical else 0 end) as primary_electricity_mwh,
-        sum(case when supply_items.balance_role = 'outflow'
-            then supply.quantity_canonical else 0 end) as outflow_mwh,
-        sum(case when supply_items.balance_role = 'inflow'
-            then supply.quantity_canonical else 0 end) as inflow_mwh
+        {{ exact_sum("case when supply_items.balance_role = 'primary_production'
+            then supply.quantity_canonical else 0 end") }} as primary_electricity_mwh,
+        {{ exact_sum("case when supply_items.balance_role = 'outflow'
+            then supply.quantity_canonical else 0 end") }} as outflow_mwh,
+        {{ exact_sum("case when supply_items.balance_role = 'inflow'
+            then supply.quantity_canonical else 0 end") }} as inflow_mwh
     from {{ ref('stg_stats__energy_supply') }} as supply
     inner join electricity on electricity.energy_name = supply.energy_name
     inner join province on province.division_code = supply.division_code

@@ -22,9 +22,9 @@ by_fuel as (
         fuel_type,
         count(distinct plant_id) as plants,
         count(distinct generation_date) as days_reported,
-        sum(generation_mwh) as generation_mwh,
-        sum(coalesce(coal_consumption_tce, 0)) as coal_consumption_tce,
-        sum(exported_mwh) as exported_mwh
+        {{ exact_sum('generation_mwh') }} as generation_mwh,
+        {{ exact_sum('coalesce(coal_consumption_tce, 0)') }} as coal_consumption_tce,
+        {{ exact_sum('exported_mwh') }} as exported_mwh
     from generation
     group by year, division_code, fuel_type
 
