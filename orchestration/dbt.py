@@ -290,8 +290,45 @@ def build_dbt_assets(
         except dg.Failure:  # a table that cannot come back fails the step: stop the build too
             invocation.process.terminate()
             raise
+        create_duckdb_views(variables, context)
 
     return dbt_emission_models
+
+
+VIEWS = "config.materialized:view"  # dbt's selector of the models that are views
+
+
+def duckdb_view_args(variables: str) -> list[str]:
+    """The dbt command that makes the project's views in the warehouse; kept pure."""
+    return ["run", "--vars", variables, "--target", DEFAULT_TARGET, "--select", VIEWS]
+
+
+def create_duckdb_views(variables: str, context: dg.AssetExecutionContext) -> None:
+    """After a Spark build: the views of the project (staging, some intermediates) made in the
+    DuckDB warehouse by dbt on its own target, as the default engine makes them, over the raw
+    tables the lake was exported from and the tables copied back from Spark. A view holds no
+    rows (Spark's are queries of its metastore): what a gate or a check reads through one is
+    what it reads on DuckDB."""
+    manifest = ensure_manifest(variables)
+    target = run_target_path(manifest)
+    locations = ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+    completed = subprocess.run(
+        [dbt_executable(), *duckdb_view_args(variables), *locations, "--log-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        env=child_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        errors = [line.strip() for line in completed.stdout.splitlines() if "Error" in line]
+        raise dg.Failure(
+            "dbt could not make the project's views in the DuckDB warehouse after the Spark "
+            f"build: {'; '.join(errors[:3]) or completed.stderr.strip()[-500:]} "
+            f"(dbt's log: {target / 'dbt.log'})"
+        )
+    command = " ".join(duckdb_view_args(variables))
+    context.log.info(f"views made in the DuckDB warehouse: dbt {command}")
 
 
 DBT_STEP = "dbt_emission_models"  # the step key of build_dbt_assets' multi-asset

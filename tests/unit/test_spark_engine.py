@@ -15,6 +15,7 @@ from orchestration.dbt import (
     dbt_build_args,
     dbt_environment,
     dbt_vars,
+    duckdb_view_args,
     engine_line,
     parse_dir,
 )
@@ -43,6 +44,10 @@ def test_the_spark_target_is_passed_to_every_build_and_the_lake_to_its_environme
         "spark", tmp_path
     )
     assert "DuckDB" in engine_line("duckdb", None)
+    # after a Spark build, the project's views are made in the warehouse on its own target
+    assert duckdb_view_args(VARIABLES) == [
+        "run", "--vars", VARIABLES, "--target", "local", "--select", "config.materialized:view"
+    ]  # fmt: skip
 
 
 def test_each_target_and_lake_parses_into_its_own_folder(tmp_path):
