@@ -50,6 +50,13 @@ def spark_built(built, tmp_path_factory: pytest.TempPathFactory):
     monkeypatch.undo()
 
 
+# Deliberate differences between the two releases, by table and column, with why.
+DELIBERATE_DIFFERENCES = {
+    ("quality_ingest_summary", "last_received_at"): "when a run's ingest received the files: "
+    "the Spark run ingests the same landing zone in its own home, later",
+}
+
+
 def parquet(folder: Path) -> str:
     return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
 
@@ -91,6 +98,11 @@ def test_every_published_table_is_the_default_runs(built, spark_built, dbt_manif
         if [row[:2] for row in spark_types] != [row[:2] for row in default_types]:
             differences.append(f"{name}: types {spark_types} against {default_types}")
             continue
+        skipped = [column for table_name, column in DELIBERATE_DIFFERENCES if table_name == name]
+        if skipped:
+            left_out = ", ".join(f'"{column}"' for column in skipped)
+            default = f"(select * exclude ({left_out}) from {default})"
+            spark = f"(select * exclude ({left_out}) from {spark})"
         counts = con.execute(
             f"select (select count(*) from {default}), (select count(*) from {spark}), "
             f"(select count(*) from (select * from {default} except all select * from {spark})), "
