@@ -25,7 +25,8 @@ from dagster_dbt import (
 from ingest.raw_tables import ensure_all_raw_tables
 from orchestration.dbt_child import PARENT_PID_VARIABLE
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, ENGINES
+from orchestration.spark import LAKE_EXPORT, copied_events, spark_tables
 
 # Every dbt command starts through `emissions-dbt` (orchestration/dbt_child.py): the venv's dbt,
 # killed by the kernel when the process that started it dies, so no dbt outlives its run.
@@ -69,24 +70,61 @@ def dbt_vars(factor_set: str, first_year: int, last_year: int) -> str:
     return json.dumps(variables, sort_keys=True)
 
 
+# The dbt target (an output of dbt_project/profiles.yml) of each engine of the settings.
+DBT_TARGETS = {"duckdb": "local", "spark": "spark"}
+assert set(DBT_TARGETS) == set(ENGINES)
+DEFAULT_TARGET = DBT_TARGETS[ENGINES[0]]
+
+
+def dbt_environment(engine: str, lake: Path | None) -> dict[str, str]:
+    """What a dbt command of ``engine`` needs in its environment beyond the settings' paths:
+    on Spark, the lake (profiles.yml and dbt_project.yml render it into the session's
+    warehouse folder and every table's location)."""
+    if engine != "spark":
+        return {}
+    if lake is None or not lake.is_absolute():
+        raise ValueError(f"the Spark engine needs an absolute lake folder (EMISSIONS_LAKE): {lake}")
+    return {"EMISSIONS_LAKE": str(lake)}
+
+
 KEEP_RUN_TARGETS = 20
-PARSES_FOLDER = "parses"  # dbt_project/target/parses/<vars key>/: one parse per set of --vars
+# dbt_project/target/parses/<key>/: one parse per set of --vars, target and environment
+PARSES_FOLDER = "parses"
 
 
-def parse_dir(variables: str, project: DbtProject = dbt_project) -> Path:
-    """Where the parse with these ``--vars`` lives: every set of vars has its own folder, so
-    code locations (or tests) of other settings never overwrite each other's manifest."""
-    key = hashlib.sha256(variables.encode("utf-8")).hexdigest()[:12]
+def parse_dir(
+    variables: str,
+    target: str = DEFAULT_TARGET,
+    environment: Mapping[str, str] | None = None,
+    project: DbtProject = dbt_project,
+) -> Path:
+    """Where the parse with these ``--vars``, ``--target`` and ``environment`` lives (the
+    manifest holds what they render, e.g. the lake's paths in the Spark tables' locations):
+    each has its own folder, so code locations (or tests) of other settings never overwrite
+    each other's manifest."""
+    # dbt's partial parse also keeps a hash of the rendered profile, i.e. of the warehouse's
+    # path: a parse made for another warehouse would make the build parse everything again.
+    warehouse = os.environ.get("EMISSIONS_WAREHOUSE", "")
+    material = json.dumps(
+        [variables, target, dict(sorted((environment or {}).items())), warehouse]
+    )
+    key = hashlib.sha256(material.encode("utf-8")).hexdigest()[:12]
     return project.project_dir / project.target_path / PARSES_FOLDER / key
 
 
-def ensure_manifest(variables: str, project: DbtProject = dbt_project) -> Path:
-    """The manifest of a ``dbt parse`` with the builds' ``--vars``: parsed again when missing,
-    older than any dbt source file, or parsed with other vars. Each build starts from this
-    parse's ``partial_parse.msgpack`` (``build_dbt_assets`` copies it), so it parses nothing
-    again. A process parsing the same vars holds a lock, so two never write one parse; the
-    latest parse is also copied (atomically) to ``target/manifest.json`` for people and tools."""
-    folder = parse_dir(variables, project)
+def ensure_manifest(
+    variables: str,
+    target: str = DEFAULT_TARGET,
+    environment: Mapping[str, str] | None = None,
+    project: DbtProject = dbt_project,
+) -> Path:
+    """The manifest of a ``dbt parse`` with the builds' ``--vars`` and ``--target`` (and the
+    ``environment`` dbt renders): parsed again when missing, older than any dbt source file, or
+    parsed with other vars. Each build starts from this parse's ``partial_parse.msgpack``
+    (``build_dbt_assets`` copies it), so it parses nothing again. A process parsing the same
+    vars holds a lock, so two never write one parse; the latest parse is also copied
+    (atomically) to ``target/manifest.json`` for people and tools."""
+    folder = parse_dir(variables, target, environment, project)
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     parsed_with = folder / "manifest_vars.json"
@@ -99,18 +137,18 @@ def ensure_manifest(variables: str, project: DbtProject = dbt_project) -> Path:
             and parsed_with.read_text(encoding="utf-8") == variables
         ):
             return manifest
-        command = [dbt_executable(), "parse", "--quiet", "--vars", variables]
+        command = [dbt_executable(), "parse", "--quiet", "--vars", variables, "--target", target]
         completed = subprocess.run(
             [*command, "--profiles-dir", str(project.profiles_dir), "--target-path", str(folder)],
             cwd=project.project_dir,
-            env=child_environment(),
+            env=child_environment(environment),
             capture_output=True,
             text=True,
             check=False,
         )
         if completed.returncode != 0:
             raise RuntimeError(
-                "dbt parse failed in dbt_project/:\n"
+                f"dbt parse (target {target}) failed in dbt_project/:\n"
                 + (completed.stdout + completed.stderr).strip()
             )
         manifest.touch()
@@ -164,7 +202,17 @@ LAYER_GROUPS = {
 
 class EmissionsDbtTranslator(DagsterDbtTranslator):
     """Keys are the dbt names (``stg_…``, ``out_…``); a source ``raw.x`` is the ingest asset
-    ``raw_x``, so the lineage is one graph from the landing zone to the reports."""
+    ``raw_x``, so the lineage is one graph from the landing zone to the reports. With
+    ``source_export`` (the Spark engine's lake export), every node reading a source also depends
+    on it: on Spark the sources are the lake's copy of the raw tables."""
+
+    def __init__(
+        self,
+        settings: DagsterDbtTranslatorSettings | None = None,
+        source_export: dg.AssetKey | None = None,
+    ):
+        super().__init__(settings)
+        self.source_export = source_export
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -180,42 +228,125 @@ class EmissionsDbtTranslator(DagsterDbtTranslator):
         else:
             folder = Path(props.get("original_file_path", "")).parts[1:2]
             group = LAYER_GROUPS.get(folder[0] if folder else "", "dbt")
-        return spec.replace_attributes(key=dg.AssetKey(props["name"]), group_name=group)
+        spec = spec.replace_attributes(key=dg.AssetKey(props["name"]), group_name=group)
+        parents = (props.get("depends_on") or {}).get("nodes") or []
+        if self.source_export is not None and any(p.startswith("source.") for p in parents):
+            spec = spec.merge_attributes(deps=[self.source_export])
+        return spec
 
 
-TRANSLATOR = EmissionsDbtTranslator(
-    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=False)
+TRANSLATOR_SETTINGS = DagsterDbtTranslatorSettings(
+    enable_asset_checks=True, enable_code_references=False
 )
+TRANSLATOR = EmissionsDbtTranslator(settings=TRANSLATOR_SETTINGS)
 
 
-def dbt_build_args(variables: str) -> list[str]:
+def dbt_build_args(variables: str, target: str = DEFAULT_TARGET) -> list[str]:
     """The dbt command of a run; kept pure so it is unit-tested."""
-    return ["build", "--vars", variables]
+    return ["build", "--vars", variables, "--target", target]
 
 
-def build_dbt_assets(manifest: Path, variables: str) -> dg.AssetsDefinition:
-    """The dbt models as assets, built with ``--vars variables`` (those of the parse)."""
+def build_dbt_assets(
+    manifest: Path, variables: str, engine: str = ENGINES[0], lake: Path | None = None
+) -> dg.AssetsDefinition:
+    """The dbt models as assets, built with ``--vars variables`` (those of the parse) on
+    ``engine``: in the warehouse (duckdb), or on Spark over ``lake``, each table copied into
+    the warehouse as dbt reports it built (orchestration/spark.py), so the same asset keys hold
+    the same tables either way."""
+    target = DBT_TARGETS[engine]
+    spark = engine == "spark"
+    environment = dbt_environment(engine, lake)
+    copied = spark_tables(json.loads(manifest.read_text(encoding="utf-8"))) if spark else {}
+    translator = (
+        EmissionsDbtTranslator(settings=TRANSLATOR_SETTINGS, source_export=LAKE_EXPORT)
+        if spark
+        else TRANSLATOR
+    )
+    line = engine_line(engine, lake)
 
     @dbt_assets(
         manifest=manifest,
         project=dbt_project,
-        dagster_dbt_translator=TRANSLATOR,
+        dagster_dbt_translator=translator,
         pool=WAREHOUSE_POOL,
-        name="dbt_emission_models",
+        name=DBT_STEP,
     )
     def dbt_emission_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
         """Seeds, staging, intermediate and mart models of dbt_project/, with their dbt tests."""
-        with warehouse.connect() as con:
-            ensure_all_raw_tables(con)  # a feed with no delivery yet is an empty source
+        if not spark:
+            with warehouse.connect() as con:
+                ensure_all_raw_tables(con)  # a feed with no delivery yet is an empty source
         # dagster-dbt starts dbt with this process's environment: name this process as its
         # parent, for the launcher (orchestration/dbt_child.py) and a later orphan check.
         os.environ[PARENT_PID_VARIABLE] = str(os.getpid())
-        target = run_target_path(manifest)
-        yield from dbt.cli(dbt_build_args(variables), context=context, target_path=target).stream()
+        os.environ.update(environment)
+        context.log.info(line)
+        run_target = run_target_path(manifest)
+        invocation = dbt.cli(
+            dbt_build_args(variables, target), context=context, target_path=run_target
+        )
+        if not spark:
+            yield from invocation.stream()
+            return
+        try:
+            yield from copied_events(invocation.stream(), copied, warehouse)
+        except dg.Failure:  # a table that cannot come back fails the step: stop the build too
+            invocation.process.terminate()
+            raise
+        create_duckdb_views(variables, context)
 
     return dbt_emission_models
+
+
+VIEWS = "config.materialized:view"  # dbt's selector of the models that are views
+
+
+def duckdb_view_args(variables: str) -> list[str]:
+    """The dbt command that makes the project's views in the warehouse; kept pure."""
+    return ["run", "--vars", variables, "--target", DEFAULT_TARGET, "--select", VIEWS]
+
+
+def create_duckdb_views(variables: str, context: dg.AssetExecutionContext) -> None:
+    """After a Spark build: the views of the project (staging, some intermediates) made in the
+    DuckDB warehouse by dbt on its own target, as the default engine makes them, over the raw
+    tables the lake was exported from and the tables copied back from Spark. A view holds no
+    rows (Spark's are queries of its metastore): what a gate or a check reads through one is
+    what it reads on DuckDB."""
+    manifest = ensure_manifest(variables)
+    target = run_target_path(manifest)
+    locations = ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+    completed = subprocess.run(
+        [dbt_executable(), *duckdb_view_args(variables), *locations, "--log-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        env=child_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        errors = [line.strip() for line in completed.stdout.splitlines() if "Error" in line]
+        raise dg.Failure(
+            "dbt could not make the project's views in the DuckDB warehouse after the Spark "
+            f"build: {'; '.join(errors[:3]) or completed.stderr.strip()[-500:]} "
+            f"(dbt's log: {target / 'dbt.log'})"
+        )
+    command = " ".join(duckdb_view_args(variables))
+    context.log.info(f"views made in the DuckDB warehouse: dbt {command}")
+
+
+DBT_STEP = "dbt_emission_models"  # the step key of build_dbt_assets' multi-asset
+
+
+def engine_line(engine: str, lake: Path | None) -> str:
+    """The one line a run says about who built its dbt models."""
+    if engine == "spark":
+        return (
+            f"dbt models built by Spark (dbt target {DBT_TARGETS[engine]}, lake {lake}), "
+            "each table copied into the DuckDB warehouse"
+        )
+    return f"dbt models built by DuckDB in the warehouse (dbt target {DBT_TARGETS[engine]})"
 
 
 def dbt_resource() -> DbtCliResource:

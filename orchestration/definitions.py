@@ -10,11 +10,19 @@ from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.operations import operations_checks
 from orchestration.assets.publish import publication_definitions
 from orchestration.assets.reports import build_report_asset
-from orchestration.dbt import build_dbt_assets, dbt_resource, dbt_vars, ensure_manifest
+from orchestration.dbt import (
+    DBT_TARGETS,
+    build_dbt_assets,
+    dbt_environment,
+    dbt_resource,
+    dbt_vars,
+    ensure_manifest,
+)
 from orchestration.partitions import partitions_for
 from orchestration.resources import PlatformPaths, WarehouseResource
 from orchestration.sensors import build_landing_sensor
 from orchestration.settings import Settings
+from orchestration.spark import build_lake_export_asset
 
 TRANSFORM_JOB = "transform_and_publish"
 AUDIT_TABLES = ("file_deliveries", "quarantined_rows")
@@ -32,8 +40,12 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     settings.export()  # dbt's profiles.yml reads EMISSIONS_WAREHOUSE through env_var()
     variables = dbt_vars(settings.factor_set, settings.first_year, settings.last_year)
-    manifest = ensure_manifest(variables)
-    dbt_models = build_dbt_assets(manifest, variables)
+    manifest = ensure_manifest(
+        variables,
+        DBT_TARGETS[settings.engine],
+        dbt_environment(settings.engine, settings.lake_dir),
+    )
+    dbt_models = build_dbt_assets(manifest, variables, settings.engine, settings.lake_dir)
     raw_assets = ingest_assets(settings.first_year, settings.last_year, settings.as_of)
     # The audit tables are written by every ingest asset as a side effect; dbt models that read
     # them (the data-quality report) see them as these two nodes downstream of all ingests.
@@ -48,6 +60,16 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         )
         for table in AUDIT_TABLES
     ]
+    # On Spark, dbt reads the lake: the raw tables are exported to it after ingest, before dbt.
+    engine_assets = (
+        [
+            build_lake_export_asset(
+                [*(a.key for a in raw_assets), *(s.key for s in audit_specs)], settings.lake_dir
+            )
+        ]
+        if settings.engine == "spark"
+        else []
+    )
     disclosure_assets, disclosure_checks = disclosure_definitions(manifest)
     publish_assets, gate_checks = publication_definitions(manifest)
     # Warnings, never blocking: feeds' freshness (on the ingest assets, evaluated by every run of
@@ -73,7 +95,15 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         description="Build the dbt models, run the quality gates, publish and render the reports.",
     )
     return dg.Definitions(
-        assets=[*raw_assets, *audit_specs, dbt_models, *disclosure_assets, *publish_assets, report],
+        assets=[
+            *raw_assets,
+            *audit_specs,
+            *engine_assets,
+            dbt_models,
+            *disclosure_assets,
+            *publish_assets,
+            report,
+        ],
         asset_checks=[*disclosure_checks, *gate_checks, *warnings_checks],
         jobs=[*ingest_jobs.values(), transform],
         schedules=[

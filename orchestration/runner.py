@@ -27,6 +27,8 @@ class RunOutcome:
     failure_lines: list[str] = field(default_factory=list)
     log_path: Path | None = None
     warning_lines: list[str] = field(default_factory=list)
+    # which engine built the dbt models, when a run built them (orchestration.dbt.engine_line)
+    engine_line: str | None = None
 
     def summary_line(self) -> str:
         """The warnings of the run, one line each, then its outcome; warnings never fail it."""
@@ -47,21 +49,41 @@ class RunRefused(Exception):
 
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# Lines that say nothing of the error: dbt's header of an adapter error, which repeats what
+# "Failure in model …" said, and py4j's of a Java exception (`: org.…Exception: …` follows)
+REPEATED_HEADER = re.compile(
+    r"^((Runtime|Database) Error( in \S+ \S+ \(.*\))?|An error occurred while calling \S+)$"
+)
+# Where an error's own lines end and its context begins: Spark's query plan ('Project …, +- …),
+# the SQL it points into (== SQL …), a JVM trace (at …, Caused by, JVM stacktrace), dbt's path
+# of the compiled code.
+ERROR_CONTEXT = re.compile(
+    r"^('|\+-|:-|\||== |at |\.\.\. \d+ more|Caused by|JVM stacktrace|compiled code at |"
+    r"Traceback \(most recent call last\))"
+)
+DETAIL_LIMIT = 300
 
 
 def _dbt_failures(error) -> list[str]:
-    """The failing dbt nodes named in a dbt CLI error (its first line says nothing useful)."""
+    """The failing dbt nodes named in a dbt CLI error (its first line says nothing useful), each
+    with its error's own lines (a Spark error's first line, without its plan or JVM trace)."""
     while error is not None:
         message = ANSI_ESCAPE.sub("", error.message or "")
         if "Errors parsed from dbt logs:" in message:
             parsed = message.split("Errors parsed from dbt logs:", 1)[1].splitlines()
-            failures, detail = [], ""
+            failures, detail, in_context = [], "", False
             for line in (line.strip() for line in parsed):
-                if line.startswith(("Failure in", "Error in")):
+                # a node's failure, or dbt's own (e.g. a Spark session that does not start)
+                if line.startswith(("Failure in", "Error in", "Encountered an error")):
                     if detail:
                         failures.append(detail)
-                    detail = line
-                elif detail and line and not line.endswith("]") and len(detail) < 300:
+                    detail, in_context = line, False
+                elif not detail or not line or line.endswith("]") or REPEATED_HEADER.match(line):
+                    continue
+                elif ERROR_CONTEXT.match(line):
+                    in_context = True
+                elif not in_context and len(detail) < DETAIL_LIMIT:
+                    line = line.removeprefix(": ")  # a Java exception: `: org.…Exception: …`
                     detail += f": {line}" if not detail.endswith(":") else f" {line}"
             if detail:
                 failures.append(detail)
@@ -255,6 +277,7 @@ def materialise_everything(
     this process, so the next `emissions run` can tell if it is gone.
     """
     from ingest.feeds import FEEDS
+    from orchestration.dbt import DBT_STEP, engine_line
     from orchestration.definitions import TRANSFORM_JOB, build_defs, ingest_job_name
     from orchestration.instance import ensure_instance
     from orchestration.recovery import recover, reporting_pool_waits, runner_tags
@@ -268,6 +291,7 @@ def materialise_everything(
     defs = build_defs(settings)
     job_of_selection = selected_job(defs, selection) if selection else None
     results = []
+    built_by: list[str] = []
     config = run_config(verbose)
     report = progress or (lambda line: None)
     tell = notice or progress or (lambda line: print(f"  {line}", file=sys.stderr, flush=True))
@@ -289,6 +313,12 @@ def materialise_everything(
                 )
             results.append(result)
             report(_describe(result))
+            if any(
+                event.event_type == dg.DagsterEventType.STEP_START and event.step_key == DBT_STEP
+                for event in result.all_events
+            ):
+                built_by.append(engine_line(settings.engine, settings.lake_dir))
+                report(f"  {built_by[-1]}")
             return result.success
 
         if job_of_selection is not None:
@@ -332,6 +362,7 @@ def materialise_everything(
         failure_lines=lines,
         log_path=log_path,
         warning_lines=warning_lines(events),
+        engine_line=built_by[-1] if built_by else None,
     )
 
 

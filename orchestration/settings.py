@@ -13,6 +13,9 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 REPORT_PAGES_DIR = REPO_ROOT / "reports" / "pages"
 
 FACTOR_SETS = ("provincial_guidelines", "ipcc_2006")
+# What builds the dbt project: DuckDB in the warehouse itself, or Spark over the lake (the marts
+# then come back into the warehouse; orchestration/dbt.py names each engine's dbt target).
+ENGINES = ("duckdb", "spark")
 CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving time: a fixed offset is exact
 
 
@@ -47,6 +50,8 @@ class Settings:
     last_year: int
     sample_seed: int
     sample_scale: int
+    engine: str  # one of ENGINES
+    lake_dir: Path
     # The reference date of the freshness warnings; None: the day each check runs.
     as_of: date | None = None
 
@@ -87,6 +92,9 @@ class Settings:
             raise SettingsError(
                 f"EMISSIONS_FACTOR_SET={factor_set!r} is not one of {', '.join(FACTOR_SETS)}"
             )
+        engine = env.get("EMISSIONS_ENGINE", "").strip() or ENGINES[0]
+        if engine not in ENGINES:
+            raise SettingsError(f"EMISSIONS_ENGINE={engine!r} is not one of {', '.join(ENGINES)}")
         first_year = integer("EMISSIONS_FIRST_YEAR", 2015, 1990)
         last_year = integer("EMISSIONS_LAST_YEAR", 2025, 1990)
         if last_year < first_year:
@@ -107,6 +115,8 @@ class Settings:
             sample_seed=integer("EMISSIONS_SAMPLE_SEED", 42, 0),
             sample_scale=integer("EMISSIONS_SAMPLE_SCALE", 1, 1),
             as_of=day("EMISSIONS_AS_OF"),
+            engine=engine,
+            lake_dir=path("EMISSIONS_LAKE", home / "lake"),
         )
 
     def as_env(self) -> dict[str, str]:
@@ -167,6 +177,17 @@ ENVIRONMENT: dict[str, tuple[str, str, str]] = {
         "today",
         "Reference date (YYYY-MM-DD) of the freshness warnings; unset, the day each check runs "
         "(China time).",
+    ),
+    "EMISSIONS_ENGINE": (
+        "engine",
+        "duckdb",
+        "What builds the dbt models: duckdb (in the warehouse) or spark (dbt-spark over the "
+        'lake; the marts then come back into the warehouse). See "Scale-out on Spark".',
+    ),
+    "EMISSIONS_LAKE": (
+        "lake_dir",
+        "$EMISSIONS_HOME/lake",
+        "The lake (EMISSIONS_ENGINE=spark): raw tables as Parquet, Spark's tables and metastore.",
     ),
 }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,13 +10,6 @@ from orchestration.settings import ENVIRONMENT, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# A pytest-xdist worker runs from `python -c`: its __main__ has neither __spec__ nor __file__.
-# pyspark.sql.connect (which Great Expectations imports) takes such a process for pyspark's own
-# doctest run and calls sys.exit(0) when the Spark Connect client's extras are not installed,
-# killing every quality gate of `make test`. Name the worker's main module for what it is.
-_main = sys.modules["__main__"]
-if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
-    _main.__file__ = "<pytest-xdist worker>"
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 
 

@@ -18,6 +18,17 @@ def test_defaults_live_under_home(tmp_path: Path):
     assert settings.dagster_home == home / "dagster"
     assert settings.factor_set == "provincial_guidelines"
     assert (settings.first_year, settings.last_year) == (2015, 2025)
+    assert settings.engine == "duckdb"
+    assert settings.lake_dir == home / "lake"
+
+
+def test_the_engine_and_the_lake(tmp_path: Path):
+    settings = Settings.from_env(
+        {"EMISSIONS_ENGINE": " spark ", "EMISSIONS_LAKE": "shared/lake"}, cwd=tmp_path
+    )
+    assert settings.engine == "spark"
+    assert settings.lake_dir == tmp_path / "shared" / "lake"  # absolute, as dbt needs it
+    assert settings.as_env()["EMISSIONS_LAKE"] == str(tmp_path / "shared" / "lake")
 
 
 def test_relative_paths_are_made_absolute_and_overrides_win(tmp_path: Path):
@@ -41,6 +52,7 @@ def test_as_env_round_trips_every_variable(tmp_path: Path):
     ("env", "message"),
     [
         ({"EMISSIONS_FACTOR_SET": "made_up"}, "EMISSIONS_FACTOR_SET='made_up' is not one of"),
+        ({"EMISSIONS_ENGINE": "Spark"}, "EMISSIONS_ENGINE='Spark' is not one of duckdb, spark$"),
         ({"EMISSIONS_KEEP_RELEASES": "many"}, "EMISSIONS_KEEP_RELEASES='many' is not an integer"),
         ({"EMISSIONS_KEEP_RELEASES": "0"}, "EMISSIONS_KEEP_RELEASES=0 must be at least 1"),
         (
