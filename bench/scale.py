@@ -15,7 +15,7 @@ Parquet, on DuckDB (2 threads) and on Spark (``local[2]``, the same SQL text).
 Printed per size and engine: the job's wall and CPU seconds (the aggregation from reading the
 lake to the written result; Spark: the Python driver and its JVM), rows/s, the whole process's
 wall and CPU seconds (start-up included: Python, DuckDB or the JVM and its session), the peak
-RSS of the process tree (sampled every 0.1 s, and at least the largest process's ru_maxrss),
+RSS of the process tree (sampled every 0.1 s),
 and the ratios Spark / DuckDB of this run. The two results must be equal (same columns, types
 and rows; kWh are decimals, so equal to the last digit): the bench exits non-zero if not.
 Data go to ``bench/out/scale`` (git-ignored) unless ``--data``, and are removed at the end
@@ -357,7 +357,9 @@ def measure(engine: str, lake: Lake, result: Path, duckdb_settings: dict) -> Mea
         cpu_seconds=timing["cpu_seconds"],
         process_seconds=process_seconds,
         process_cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_bytes=max(peak, usage.ru_maxrss * 1024),  # ru_maxrss is in KiB on Linux
+        # The sampled tree: a child's ru_maxrss starts from its parent's size at fork (a large
+        # test process made both engines look 1 GB), so it is only the fallback.
+        peak_rss_bytes=peak or usage.ru_maxrss * 1024,  # ru_maxrss is in KiB on Linux
     )
 
 

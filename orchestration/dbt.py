@@ -105,9 +105,7 @@ def parse_dir(
     # dbt's partial parse also keeps a hash of the rendered profile, i.e. of the warehouse's
     # path: a parse made for another warehouse would make the build parse everything again.
     warehouse = os.environ.get("EMISSIONS_WAREHOUSE", "")
-    material = json.dumps(
-        [variables, target, dict(sorted((environment or {}).items())), warehouse]
-    )
+    material = json.dumps([variables, target, dict(sorted((environment or {}).items())), warehouse])
     key = hashlib.sha256(material.encode("utf-8")).hexdigest()[:12]
     return project.project_dir / project.target_path / PARSES_FOLDER / key
 

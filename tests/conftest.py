@@ -40,7 +40,10 @@ def dbt_manifest() -> Path:
     from orchestration.dbt import dbt_vars, ensure_manifest
 
     defaults = Settings.from_env({}, cwd=REPO_ROOT)
-    return ensure_manifest(dbt_vars(defaults.factor_set, defaults.first_year, defaults.last_year))
+    variables = dbt_vars(defaults.factor_set, defaults.first_year, defaults.last_year)
+    with pytest.MonkeyPatch.context() as patch:  # the parse is keyed by the warehouse, too
+        patch.setenv("EMISSIONS_WAREHOUSE", str(defaults.warehouse_path))
+        return ensure_manifest(variables)
 
 
 def modules_using(fixtures: set[str], folder: Path) -> set[str]:

@@ -10,6 +10,7 @@ from ingest.feeds import FEEDS
 from orchestration.dbt import dbt_build_args, dbt_vars
 from orchestration.definitions import TRANSFORM_JOB, build_defs
 from orchestration.resources import WAREHOUSE_POOL
+from orchestration.settings import REPO_ROOT, Settings
 
 
 def test_dbt_build_args_pass_the_settings_as_vars():
@@ -147,9 +148,10 @@ def test_each_suppressing_table_is_a_disclosure_asset_gated_and_published_from_i
     assert "python" not in languages and "sql" in languages
 
 
-def test_each_set_of_vars_has_its_own_parse_and_a_second_call_reuses_it(dbt_manifest):
+def test_each_set_of_vars_has_its_own_parse_and_a_second_call_reuses_it(dbt_manifest, monkeypatch):
     """Code locations or test workers with other settings never overwrite each other's parse
-    (they used to share target/manifest.json and parsed again at every switch)."""
+    (they used to share target/manifest.json and parsed again at every switch). A parse is
+    also kept per warehouse: dbt's partial parse hashes the profile, which names it."""
     import time
 
     from orchestration.dbt import dbt_vars, ensure_manifest, parse_dir
@@ -157,6 +159,11 @@ def test_each_set_of_vars_has_its_own_parse_and_a_second_call_reuses_it(dbt_mani
     defaults = dbt_vars("provincial_guidelines", 2015, 2025)
     other = dbt_vars("provincial_guidelines", 2017, 2020)
     assert parse_dir(defaults) != parse_dir(other)
+    monkeypatch.setenv("EMISSIONS_WAREHOUSE", "/elsewhere/warehouse.duckdb")
+    elsewhere = parse_dir(defaults)
+    default_settings = Settings.from_env({}, cwd=REPO_ROOT)
+    monkeypatch.setenv("EMISSIONS_WAREHOUSE", str(default_settings.warehouse_path))
+    assert parse_dir(defaults) != elsewhere
     assert dbt_manifest.parent == parse_dir(defaults)
     started = time.perf_counter()
     assert ensure_manifest(defaults) == dbt_manifest  # no parse: well under dbt's start-up
