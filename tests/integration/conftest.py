@@ -61,3 +61,71 @@ def home_copy(built: BuiltHome, tmp_path: Path) -> Settings:
     copy = tmp_path / "home"
     shutil.copytree(built.settings.home, copy, symlinks=True)
     return settings_for(copy)
+
+
+@dataclass(frozen=True)
+class SparkRun:
+    """``EMISSIONS_ENGINE=spark emissions run`` of the built home's landing zone, in a home of
+    its own (its path has a space, as a lake's may), with the artifacts of its dbt build."""
+
+    settings: Settings
+    outcome: RunOutcome
+    seconds: float
+    target: Path  # the dbt build's target folder: run_results.json, logs
+    results: list[dict]
+    manifest: dict
+
+    @property
+    def lake(self) -> Path:
+        return self.settings.lake_dir
+
+
+@pytest.fixture(scope="session")
+def spark_run(built: BuiltHome, tmp_path_factory: pytest.TempPathFactory) -> SparkRun:
+    """The one Spark run of the suite (three to six minutes: a Spark session per dbt command),
+    shared by the parity test (every table of the lake against the built home's) and the engine
+    test (every published table against the default run's)."""
+    import json
+    import time
+
+    from orchestration.dbt import DBT_TARGETS, dbt_environment, dbt_vars, parse_dir
+
+    if shutil.which("java") is None:
+        pytest.fail("no `java` on PATH: Spark needs a Java runtime (`make spark` installs one)")
+    monkeypatch = pytest.MonkeyPatch()
+    for variable in ENVIRONMENT:  # the run exports its settings; the next tests get theirs back
+        monkeypatch.delenv(variable, raising=False)
+    home = tmp_path_factory.mktemp("spark") / "spark home"
+    shutil.copytree(built.settings.landing_dir, home / "landing", symlinks=True)
+    default = built.settings
+    settings = Settings.from_env(
+        {
+            "EMISSIONS_HOME": str(home),
+            "EMISSIONS_FIRST_YEAR": str(default.first_year),
+            "EMISSIONS_LAST_YEAR": str(default.last_year),
+            "EMISSIONS_AS_OF": default.as_of.isoformat() if default.as_of else "",
+            "EMISSIONS_FACTOR_SET": default.factor_set,
+            "EMISSIONS_ENGINE": "spark",
+        }
+    )
+    started = time.perf_counter()
+    outcome = materialise_everything(settings)
+    seconds = time.perf_counter() - started
+    print(f"\nEMISSIONS_ENGINE=spark emissions run on the sample: {seconds:.0f} s")
+    # The dbt build's artifacts: the newest run folder beside the parse of these settings (the
+    # parse is keyed by the warehouse too, which the run exported).
+    variables = dbt_vars(settings.factor_set, settings.first_year, settings.last_year)
+    monkeypatch.setenv("EMISSIONS_WAREHOUSE", str(settings.warehouse_path))
+    parse = parse_dir(variables, DBT_TARGETS["spark"], dbt_environment("spark", settings.lake_dir))
+    monkeypatch.undo()
+    runs = sorted(parse.glob("run-*/run_results.json"), key=lambda path: path.stat().st_mtime)
+    assert outcome.success and runs, "\n".join(outcome.failure_lines) or f"no dbt run in {parse}"
+    target = runs[-1].parent
+    yield SparkRun(
+        settings,
+        outcome,
+        seconds,
+        target,
+        json.loads(runs[-1].read_text(encoding="utf-8"))["results"],
+        json.loads((parse / "manifest.json").read_text(encoding="utf-8")),
+    )

@@ -1,53 +1,28 @@
 """`EMISSIONS_ENGINE=spark emissions run` on the sample publishes the releases of the default run.
 
-The default run is the shared built home (conftest.py); this module runs the same sample once
-more with dbt on a local Spark session (dbt-spark, method session) and compares every published
-table's Parquet with the default run's: the same tables, columns and types, and the same rows.
+The default run is the shared built home (conftest.py), the Spark run the same sample's landing
+zone run again with dbt on a local Spark session (dbt-spark, method session; conftest.py's
+spark_run); every published table's Parquet is compared with the default run's: the same tables,
+columns and types, and the same rows.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.runner import materialise_everything
-from orchestration.settings import ENVIRONMENT, Settings
 from publish.tables import published_tables
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def spark_built(built, tmp_path_factory: pytest.TempPathFactory):
-    """The built home's landing zone and settings, run again in a new home on Spark."""
-    monkeypatch = pytest.MonkeyPatch()
-    for variable in ENVIRONMENT:  # the run exports its settings; the next tests get theirs back
-        monkeypatch.delenv(variable, raising=False)
-    home = tmp_path_factory.mktemp("spark-home")
-    shutil.copytree(built.settings.landing_dir, home / "landing", symlinks=True)
-    default = built.settings
-    settings = Settings.from_env(
-        {
-            "EMISSIONS_HOME": str(home),
-            "EMISSIONS_FIRST_YEAR": str(default.first_year),
-            "EMISSIONS_LAST_YEAR": str(default.last_year),
-            "EMISSIONS_AS_OF": default.as_of.isoformat() if default.as_of else "",
-            "EMISSIONS_FACTOR_SET": default.factor_set,
-            "EMISSIONS_ENGINE": "spark",
-        }
-    )
-
-    started = time.perf_counter()
-    outcome = materialise_everything(settings)
-    seconds = time.perf_counter() - started
-    print(f"\nEMISSIONS_ENGINE=spark emissions run on the sample: {seconds:.0f} s")
-    yield settings, outcome
-    monkeypatch.undo()
+def spark_built(spark_run):
+    """The suite's one Spark run (conftest.py): its settings and outcome."""
+    return spark_run.settings, spark_run.outcome
 
 
 # Deliberate differences between the two releases, by table and column, with why.
