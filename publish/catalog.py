@@ -31,10 +31,12 @@ import pyarrow as pa
 
 from publish.layout import (
     CATALOG_FILE,
+    DATAPACKAGE_FILE,
     DICTIONARY_JSON_FILE,
     MANIFEST_FILE,
     RELEASES_FOLDER,
     building_catalog,
+    current_release,
     is_hidden,
 )
 
@@ -107,12 +109,13 @@ def _parquet_files(folder: Path) -> tuple[str, ...]:
 
 
 def _table_folders(published_dir: Path) -> dict[str, Path]:
-    """Table name → the resolved folder of ``published/<name>`` (a release link or a folder)."""
+    """Table name → the release folder ``published/<name>`` shows (under ``.releases``), or the
+    folder itself when it is not a release of ours."""
     published_dir = Path(published_dir)
     if not published_dir.is_dir():
         raise FileNotFoundError(f"published folder not found: {published_dir}")
     return {
-        entry.name: entry.resolve()
+        entry.name: (current_release(published_dir, entry.name) or entry).resolve()
         for entry in sorted(published_dir.iterdir())
         if not is_hidden(entry.name) and entry.is_dir()
     }
@@ -141,7 +144,17 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _partition_replacements(files: tuple[str, ...]) -> str:
+def _amount_replacements(release: CurrentRelease) -> list[str]:
+    """The amounts (published as doubles, see publish.release.published_select) as the
+    warehouse's DECIMAL again, exactly: SQL sums to the gram, as in the warehouse."""
+    amounts = (release.manifest or {}).get("amount_columns") or {}
+    return [
+        f"cast({quote_identifier(name)} as decimal(38, {int(places)})) as {quote_identifier(name)}"
+        for name, places in sorted(amounts.items())
+    ]
+
+
+def _partition_replacements(files: tuple[str, ...], extra: list[str] | None = None) -> str:
     """`` replace (...)`` turning each Hive partition column into a computed column.
 
     Integer keys (``year=2024``) become INTEGER, like the marts' ``year``. Being computed also
@@ -162,21 +175,24 @@ def _partition_replacements(files: tuple[str, ...]) -> str:
             expressions.append(f"cast({column} as integer) as {column}")
         else:
             expressions.append(f"({column} || '') as {column}")
+    expressions += extra or []
     return f" replace ({', '.join(expressions)})" if expressions else ""
 
 
-def _column_comments(con: duckdb.DuckDBPyConnection, release: CurrentRelease) -> None:
+def _column_comments(release: CurrentRelease) -> list[str]:
     dictionary = release.folder / DICTIONARY_JSON_FILE
     if not dictionary.is_file():
-        return
+        return []
+    statements = []
     for column in json.loads(dictionary.read_text(encoding="utf-8")):
         comment = f"{column['zh']} / {column['en']}" + (
             f" [{column['unit']}]" if column["unit"] else ""
         )
-        con.execute(
+        statements.append(
             f"comment on column {quote_identifier(release.name)}."
             f"{quote_identifier(column['name'])} is {_sql_text(comment)}"
         )
+    return statements
 
 
 def _observed_text(value: Any) -> str | None:
@@ -245,23 +261,37 @@ def release_metadata(
     return manifests, gate_rows
 
 
-def build_views(con: duckdb.DuckDBPyConnection, published_dir: Path) -> list[str]:
-    """In ``con``: a view per published table with Parquet files (an empty release has none),
-    each reading the file list of its current release, and the two release metadata tables.
-    Returns the names of the views."""
+def view_statements(published_dir: Path, relative: bool = False) -> list[str]:
+    """The SQL that makes the readers' views: one per published table with Parquet files (an
+    empty release has none) over the file list of its current release, and its column
+    comments. ``relative``: the files' paths relative to ``published_dir`` (catalog.sql)."""
     releases = current_releases(published_dir)
-    views = []
+    root = Path(published_dir).resolve()
+    statements = []
     for name, release in releases.items():
         if not release.files:
             continue
-        file_list = "[" + ", ".join(_sql_text(path) for path in release.files) + "]"
-        con.execute(
-            f"create view {quote_identifier(name)} as "
-            f"select *{_partition_replacements(release.files)} "
+        files = tuple(
+            Path(path).resolve().relative_to(root).as_posix() if relative else path
+            for path in release.files
+        )
+        file_list = "[" + ", ".join(_sql_text(path) for path in files) + "]"
+        replacements = _partition_replacements(files, _amount_replacements(release))
+        statements.append(
+            f"create view {quote_identifier(name)} as select *{replacements} "
             f"from read_parquet({file_list}, hive_partitioning = true, union_by_name = true)"
         )
-        _column_comments(con, release)
-        views.append(name)
+        statements += _column_comments(release)
+    return statements
+
+
+def build_views(con: duckdb.DuckDBPyConnection, published_dir: Path) -> list[str]:
+    """In ``con``: a view per published table with Parquet files (``view_statements``), and the
+    two release metadata tables. Returns the names of the views."""
+    releases = current_releases(published_dir)
+    for statement in view_statements(published_dir):
+        con.execute(statement)
+    views = [name for name, release in releases.items() if release.files]
     manifests, gate_rows = release_metadata(releases)
     for table, rows, schema in (
         (MANIFESTS_TABLE, manifests, MANIFEST_SCHEMA),
@@ -274,8 +304,16 @@ def build_views(con: duckdb.DuckDBPyConnection, published_dir: Path) -> list[str
     return views
 
 
+# The DuckDB storage version catalog.duckdb is written in: the oldest that holds what it needs,
+# so that DuckDB 1.4 and later (the CLI most departments have) open it, not only this one.
+CATALOG_STORAGE_VERSION = "v1.4.0"
+CATALOG_SQL_FILE = "catalog.sql"
+
+
 def write_catalog(published_dir: Path) -> Path:
-    """``published/catalog.duckdb``: the views and metadata tables of ``build_views``.
+    """``published/catalog.duckdb``: the views and metadata tables of ``build_views``; beside
+    it ``catalog.sql``, the same views with paths relative to the published folder (for a copy
+    of the folder: ``cd <copy> && duckdb -init catalog.sql``), and ``datapackage.json``.
 
     A file of its own, apart from the warehouse, so readers never wait for (or block) the run
     that writes the warehouse. Built aside and renamed into place: a reader that has the old
@@ -285,13 +323,147 @@ def write_catalog(published_dir: Path) -> Path:
     target = published_dir / CATALOG_FILE
     building = building_catalog(published_dir)
     building.unlink(missing_ok=True)
-    con = duckdb.connect(str(building))
+    con = duckdb.connect()
     try:
+        con.execute(
+            f"attach {_sql_text(str(building))} as catalog "
+            f"(storage_version {_sql_text(CATALOG_STORAGE_VERSION)})"
+        )
+        con.execute("use catalog")
         build_views(con, published_dir)
+        con.execute("use memory")
+        con.execute("detach catalog")
     finally:
         con.close()
     os.replace(building, target)
+    _write_atomically(published_dir / CATALOG_SQL_FILE, catalog_sql(published_dir))
+    _write_atomically(
+        published_dir / DATAPACKAGE_FILE,
+        json.dumps(data_package(published_dir), ensure_ascii=False, indent=2) + "\n",
+    )
     return target
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    building = path.with_name(f".{path.name}.building")
+    building.write_text(text, encoding="utf-8")
+    os.replace(building, path)
+
+
+def _sql_literal(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"timestamp {_sql_text(value.isoformat(sep=' '))}"
+    return _sql_text(str(value))
+
+
+def catalog_sql(published_dir: Path) -> str:
+    """The readers' catalog as a SQL script with paths relative to the published folder: run
+    from a copy of the folder, any DuckDB (1.1 or later) makes the same views and tables."""
+    releases = current_releases(published_dir)
+    lines = [
+        "-- The readers' catalog of this published folder, for a copy of it: run from the",
+        "-- folder, e.g. `duckdb -init catalog.sql` or `.read catalog.sql` (paths are relative",
+        "-- to it). Amounts are DECIMAL again in the views; the Parquet files hold doubles.",
+    ]
+    lines += [f"{statement};" for statement in view_statements(published_dir, relative=True)]
+    manifests, gate_rows = release_metadata(releases)
+    for table, rows, schema in (
+        (MANIFESTS_TABLE, manifests, MANIFEST_SCHEMA),
+        (GATE_RESULTS_TABLE, gate_rows, GATE_RESULT_SCHEMA),
+    ):
+        if table in releases:
+            continue
+        columns = ", ".join(
+            f"{quote_identifier(field.name)} {_DUCKDB_TYPES[str(field.type)]}" for field in schema
+        )
+        lines.append(f"create table {quote_identifier(table)} ({columns});")
+        for row in rows:
+            values = ", ".join(_sql_literal(row[field.name]) for field in schema)
+            lines.append(f"insert into {quote_identifier(table)} values ({values});")
+    return "\n".join(lines) + "\n"
+
+
+_DUCKDB_TYPES = {"string": "varchar", "int64": "bigint", "bool": "boolean",
+                 "timestamp[s]": "timestamp"}  # fmt: skip
+# Frictionless Table Schema field types of the Parquet types a release holds.
+_FRICTIONLESS_TYPES = {
+    "VARCHAR": "string", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "datetime",
+    "DOUBLE": "number", "FLOAT": "number", "INTEGER": "integer", "BIGINT": "integer",
+    "SMALLINT": "integer", "TINYINT": "integer", "HUGEINT": "integer",
+}  # fmt: skip
+
+
+def data_package(published_dir: Path) -> dict[str, Any]:
+    """A Frictionless Data Package (v1) of the published folder: each current release a
+    resource (its Parquet files, relative to the folder), its fields with type, the data
+    dictionary's titles, descriptions and units, and its release id and gate outcome."""
+    releases = current_releases(published_dir)
+    root = Path(published_dir).resolve()
+    con = duckdb.connect()
+    resources = []
+    for name, release in releases.items():
+        manifest = release.manifest or {}
+        dictionary_path = release.folder / DICTIONARY_JSON_FILE
+        dictionary = (
+            {c["name"]: c for c in json.loads(dictionary_path.read_text(encoding="utf-8"))}
+            if dictionary_path.is_file()
+            else {}
+        )
+        shown = root / name
+        paths = [
+            (shown / Path(path).resolve().relative_to(release.folder)).relative_to(root).as_posix()
+            for path in release.files
+        ]
+        kinds = {}
+        if release.files:
+            file_list = "[" + ", ".join(_sql_text(path) for path in release.files) + "]"
+            kinds = dict(
+                con.execute(
+                    f"select column_name, column_type from (describe select *"
+                    f"{_partition_replacements(release.files)} from read_parquet({file_list}, "
+                    "hive_partitioning = true, union_by_name = true))"
+                ).fetchall()
+            )
+        fields = []
+        for column, entry in dictionary.items():
+            field = {
+                "name": column,
+                "type": _FRICTIONLESS_TYPES.get(str(kinds.get(column, "")).upper(), "any"),
+                "title": entry.get("zh"),
+                "description": entry.get("en"),
+            }
+            if entry.get("unit"):
+                field["unit"] = entry["unit"]
+            fields.append(field)
+        description = manifest.get("description") or {}
+        resources.append(
+            {
+                "name": name,
+                "path": paths,
+                "format": "parquet",
+                "mediatype": "application/vnd.apache.parquet",
+                "title": description.get("zh"),
+                "description": description.get("en"),
+                "schema": {"fields": fields},
+                "release_id": manifest.get("release_id"),
+                "created": manifest.get("created_at"),
+                "rows": manifest.get("row_count"),
+                "gate_passed": all(r.get("success") for r in manifest.get("gate_results") or []),
+            }
+        )
+    con.close()
+    return {
+        "profile": "data-package",
+        "name": "shanxi-emissions-published",
+        "title": "山西省碳排放统计发布数据 / Shanxi carbon-emission statistics, published extracts",
+        "resources": resources,
+    }
 
 
 def reader_directories(published_dir: Path) -> list[str]:

@@ -1,12 +1,16 @@
 """Write–audit–publish: a gated table becomes a new Parquet release, switched in atomically.
 
 A release is written aside, renamed into ``published/.releases/<table>/<release_id>/``, and
-``published/<table>`` is switched to it by one rename of a link; old releases are pruned and the
-readers' catalog rebuilt (publish.catalog). The folder's names are those of publish.layout.
+``published/<table>`` becomes a real folder of its files (hard links), exchanged for the previous
+one in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); old releases are pruned and the
+readers' catalog and data package rebuilt (publish.catalog). The folder's names are those of
+publish.layout.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -26,10 +30,11 @@ from publish.layout import (
     DICTIONARY_MARKDOWN_FILE,
     GATE_REPORT_FILE,
     MANIFEST_FILE,
-    RELEASES_FOLDER,
+    current_release,
     is_hidden,
+    releases_folder,
     staging_folder,
-    switching_link,
+    switching_folder,
 )
 from publish.tables import PublishedTable
 
@@ -82,8 +87,10 @@ def publish_table(
 ) -> Release:
     """Write the table's source relation as a new release and switch ``published/<table>`` to it.
 
-    The switch is one ``rename`` of a symlink, so a reader (or a run killed at any moment)
-    sees either the previous release whole or the new one whole.
+    The switch is one atomic exchange of ``published/<table>`` with a folder of the release's
+    files made beside it, so a reader (or a run killed at any moment) sees either the previous
+    release whole or the new one whole. Amounts (DECIMAL in the warehouse) are written as
+    doubles, which every reader maps to a number (see ``published_select``).
     """
     failed = [result for result in gate_results if not result.get("success")]
     if failed:
@@ -94,13 +101,13 @@ def publish_table(
     if missing:
         raise PublishError(f"{table.name}: {source} lacks column(s) {', '.join(missing)}")
     release_id = release_id or new_release_id()
-    releases_dir = published_dir / RELEASES_FOLDER / table.name
+    releases_dir = releases_folder(published_dir, table.name)
     final = releases_dir / release_id
     staging = staging_folder(releases_dir, release_id)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    columns, amounts = published_select(con, table)
     con.execute(
         f"copy (select {columns} from {source} order by all) to '{staging}' "
         "(format parquet, compression zstd, partition_by (year), filename_pattern 'part_{i}')"
@@ -127,6 +134,9 @@ def publish_table(
         "source_model": table.relation,
         "source_relation": source,
         "row_count": total_rows,
+        # The columns published as doubles, with the decimal places of their warehouse type:
+        # cast(value as decimal(38, places)) gives the warehouse's value back exactly.
+        "amount_columns": amounts,
         "files": file_entries,
         "gate_results": gate_results,
         "description": {"zh": table.description_zh, "en": table.description_en},
@@ -142,6 +152,48 @@ def publish_table(
     prune_releases(published_dir, table.name, keep_releases)
     write_catalog(published_dir)
     return Release(table.name, release_id, final, total_rows, manifest)
+
+
+# Doubles hold 15 significant decimal digits: an amount with 6 decimal places is exact below
+# 10**9 (a billion tonnes); beyond, publishing refuses the table rather than round it.
+EXACT_DOUBLE_DIGITS = 15
+
+
+def published_select(
+    con: duckdb.DuckDBPyConnection, table: PublishedTable
+) -> tuple[str, dict[str, int]]:
+    """The select list of a release and its amount columns (name → decimal places).
+
+    The warehouse keeps amounts as DECIMAL (exact sums); Parquet's DECIMAL reaches pandas as
+    Python ``Decimal`` objects (dtype object) and some readers not at all, so each is written
+    as a DOUBLE, the warehouse's value rounded to its places, which every reader maps to a
+    number. A value with more than 15 significant digits would not come back exactly: the
+    table is refused, naming the column."""
+    kinds = dict(
+        con.execute(
+            f"select column_name, column_type from (describe {table.source_relation})"
+        ).fetchall()
+    )
+    selected, amounts = [], {}
+    for column in table.columns:
+        quoted = '"' + column.name.replace('"', '""') + '"'
+        kind = kinds.get(column.name, "")
+        if not kind.upper().startswith("DECIMAL("):
+            selected.append(quoted)
+            continue
+        places = int(kind.rstrip(")").split(",")[1])
+        (largest,) = con.execute(
+            f"select max(abs({quoted})) from {table.source_relation}"
+        ).fetchone()
+        if largest is not None and largest >= 10 ** (EXACT_DOUBLE_DIGITS - places):
+            raise PublishError(
+                f"{table.name}: column {column.name} holds {largest}, more than a double "
+                f"keeps exactly with {places} decimal places "
+                f"(below 10^{EXACT_DOUBLE_DIGITS - places})"
+            )
+        amounts[column.name] = places
+        selected.append(f"cast({quoted} as double) as {quoted}")
+    return ", ".join(selected), amounts
 
 
 def write_data_dictionary(folder: Path, table: PublishedTable) -> None:
@@ -178,29 +230,78 @@ def write_gate_report(folder: Path, manifest: dict[str, Any]) -> None:
     (folder / GATE_REPORT_FILE).write_text(html, encoding="utf-8")
 
 
+# renameat2(2)'s flag that swaps two paths atomically (Linux 3.15, glibc 2.28).
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def exchange_paths(first: Path, second: Path) -> bool:
+    """Swap ``first`` and ``second`` in one atomic step; False where the system cannot (then
+    nothing has moved)."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(code, f"cannot exchange {first} and {second}: {os.strerror(code)}")
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def _link_tree(release: Path, folder: Path) -> None:
+    """``folder``: the release's files as hard links (copies across file systems)."""
+    for source in sorted(release.rglob("*")):
+        target = folder / source.relative_to(release)
+        if source.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+
 def switch_current(published_dir: Path, table: str, release: Path) -> None:
-    link = published_dir / table
-    if link.exists() and not link.is_symlink():
-        raise PublishError(f"{link} is a real folder, not a release link: move it away first")
-    temporary = switching_link(published_dir, table)
-    if temporary.is_symlink() or temporary.exists():
-        temporary.unlink()
-    temporary.symlink_to(release.relative_to(published_dir))
-    os.replace(temporary, link)
+    """Make ``published/<table>`` a real folder of ``release``'s files, atomically.
 
-
-def current_release(published_dir: Path, table: str) -> Path | None:
-    link = published_dir / table
-    return link.resolve() if link.is_symlink() else None
+    The new folder is made beside it (hidden), then exchanged with the current one (a folder,
+    or the link of an older layout) and the old one removed. Where the file system cannot
+    exchange two names, the current folder is renamed aside and the new one renamed in: two
+    renames, between which the table is briefly missing (never half of either release)."""
+    current = published_dir / table
+    switching = switching_folder(published_dir, table)
+    _remove(switching)  # left by a run killed while it switched
+    _link_tree(release, switching)
+    _fsync_tree(switching)
+    if not (current.exists() or current.is_symlink()):
+        os.replace(switching, current)
+    elif not exchange_paths(switching, current):
+        retired = switching.with_name(switching.name + ".old")
+        _remove(retired)
+        os.replace(current, retired)
+        os.replace(switching, current)
+        switching = retired
+    _remove(switching)
 
 
 def prune_releases(published_dir: Path, table: str, keep: int) -> list[Path]:
-    releases_dir = published_dir / RELEASES_FOLDER / table
+    releases_dir = releases_folder(published_dir, table)
     current = current_release(published_dir, table)
     releases = sorted(p for p in releases_dir.iterdir() if p.is_dir() and not is_hidden(p.name))
     removed = []
     for old in releases[: max(0, len(releases) - keep)]:
-        if current is not None and old.resolve() == current:
+        if current is not None and old.resolve() == current.resolve():
             continue
         shutil.rmtree(old)
         removed.append(old)

@@ -37,7 +37,7 @@ from orchestration.instance import ensure_instance
 from orchestration.recovery import RUN_PID_TAG, parent_pid, pid_exists
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR, ENVIRONMENT, Settings
-from publish.layout import MANIFEST_FILE
+from publish.layout import MANIFEST_FILE, current_release
 from publish.tables import published_tables
 from quality.gate import THRESHOLDS_FILE
 
@@ -194,9 +194,13 @@ def manifest_of(release: Path) -> dict:
 
 
 def assert_whole_release(published: Path, table: str) -> None:
-    link = published / table
-    assert link.is_symlink(), f"{link} is not a release link"
-    release = link.resolve()
+    shown = published / table
+    assert shown.is_dir() and not shown.is_symlink(), f"{shown} is not a real folder"
+    release = current_release(published, table)
+    assert release is not None, f"{shown} shows no release"
+    assert sorted(p.relative_to(shown).as_posix() for p in shown.rglob("*")) == sorted(
+        p.relative_to(release).as_posix() for p in release.rglob("*")
+    ), f"{shown} does not show its release whole"
     manifest = manifest_of(release)
     listed = {entry["path"]: entry for entry in manifest["files"]}
     present = {p.relative_to(release).as_posix() for p in release.rglob("*.parquet")}
@@ -346,7 +350,7 @@ def test_kill_9_at_each_stage_then_a_run_completes(home: Home):
     tables = sorted(published_tables())
     for table in tables:
         assert_whole_release(settings.published_dir, table)
-    last_release = (settings.published_dir / ONE_TABLE).resolve()
+    last_release = current_release(settings.published_dir, ONE_TABLE)
     timings["complete"] = time.monotonic() - started
 
     # 5. One table's run, killed while it writes its new release (or, at the latest, just
@@ -356,7 +360,7 @@ def test_kill_9_at_each_stage_then_a_run_completes(home: Home):
     releases = settings.published_dir / ".releases" / ONE_TABLE
 
     def publishing() -> bool:
-        moved = (settings.published_dir / ONE_TABLE).resolve() != last_release
+        moved = current_release(settings.published_dir, ONE_TABLE) != last_release
         return moved or any(releases.glob(".*.partial"))
 
     wait_until(run, publishing, f"the publication of {ONE_TABLE}", interval=0.01)
@@ -389,6 +393,6 @@ def test_kill_9_at_each_stage_then_a_run_completes(home: Home):
     assert_every_file_loaded_once(home)
     for table in tables:
         assert_whole_release(settings.published_dir, table)
-    assert (settings.published_dir / ONE_TABLE).resolve() != last_release  # a new one
+    assert current_release(settings.published_dir, ONE_TABLE) != last_release  # a new one
     assert list(releases.glob(".*.partial")) == [], "a half-written release was left"
     print("recovery chain, seconds per stage:", {k: round(v) for k, v in timings.items()})

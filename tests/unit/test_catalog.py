@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
+from publish import release as publishing
 from publish.catalog import (
     CurrentRelease,
     QueryRefused,
@@ -23,6 +24,7 @@ from publish.catalog import (
     open_catalog,
     write_catalog,
 )
+from publish.layout import current_release
 from publish.release import publish_table
 from publish.tables import ColumnDoc, PublishedTable
 
@@ -222,16 +224,13 @@ def test_a_query_during_a_switch_sees_one_release(tmp_path):
             os.replace(tmp_path / "catalog.duckdb", tmp_path / "catalog_1.duckdb")
     old, new = sorted((tmp_path / ".releases" / "emissions_by_city").iterdir())
     link = tmp_path / "emissions_by_city"
-    link.unlink()
-    link.symlink_to(old.relative_to(tmp_path))
+    publishing.switch_current(tmp_path, "emissions_by_city", old)
     switched = []
 
     def switch_release(values):
         if not switched:
             switched.append(True)
-            temporary = tmp_path / ".switching"
-            temporary.symlink_to(new.relative_to(tmp_path))
-            os.replace(temporary, link)
+            publishing.switch_current(tmp_path, "emissions_by_city", new)
         return values
 
     reader = duckdb.connect(str(tmp_path / "catalog_1.duckdb"), read_only=True)
@@ -242,7 +241,8 @@ def test_a_query_during_a_switch_sees_one_release(tmp_path):
         "where switch_release(total_tco2::integer) > 0 group by all"
     ).fetchall()
     reader.close()
-    assert switched and link.resolve() == new
+    assert switched and current_release(tmp_path, "emissions_by_city") == new
+    assert link.is_dir() and not link.is_symlink()
     assert seen == [(1, len(years))]
 
 

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from publish import release as publishing
+from publish.layout import current_release
 from publish.release import PublishError, publish_table
 from publish.tables import ColumnDoc, PublishedTable
 
@@ -42,9 +43,10 @@ def con():
     con = duckdb.connect()
     con.execute("create schema marts")
     con.execute(
-        "create table marts.cities as select * from (values (2020, '140100', 100.0, 'x'), "
-        "(2020, '140200', 50.0, 'y'), (2021, '140100', 110.0, 'x'), (2021, '140200', 52.0, 'y'))"
-        " t(year, division_code, total_tco2, internal_note)"
+        "create table marts.cities as select year, division_code, "
+        "cast(total_tco2 as decimal(38, 6)) as total_tco2, internal_note from (values "
+        "(2020, '140100', 100.0, 'x'), (2020, '140200', 50.0, 'y'), (2021, '140100', 110.0, 'x'),"
+        " (2021, '140200', 52.0, 'y')) t(year, division_code, total_tco2, internal_note)"
     )
     yield con
     con.close()
@@ -59,7 +61,10 @@ def release_files(folder: Path) -> dict[str, bytes]:
 def test_release_has_partitions_manifest_dictionary_and_offline_report(con, tmp_path: Path):
     release = publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
     current = tmp_path / "emissions_by_city"
-    assert current.is_symlink() and current.resolve() == release.path
+    # a real folder (no link: zips and Windows shares carry it) of the release's files
+    assert current.is_dir() and not current.is_symlink()
+    assert current_release(tmp_path, "emissions_by_city") == release.path
+    assert release_files(current) == release_files(release.path)
     # Parquet partitions and the four metadata files, whose names readers skip: nothing else.
     assert set(release_files(current)) == METADATA | {
         "year=2020/part_0.parquet",
@@ -123,7 +128,7 @@ def test_failed_gate_is_refused_and_the_last_release_stays(con, tmp_path: Path):
     failed = [{**PASSED[0], "success": False}]
     with pytest.raises(PublishError, match="quality gate failed"):
         publish_table(con, TABLE, tmp_path, gate_results=failed, keep_releases=3)
-    assert (tmp_path / "emissions_by_city").resolve() == first.path
+    assert current_release(tmp_path, "emissions_by_city") == first.path
     assert release_files(first.path) == before
 
 
@@ -140,7 +145,7 @@ def test_a_publish_killed_midway_leaves_the_previous_release_whole(con, tmp_path
     monkeypatch.setattr(publishing, "write_gate_report", killed)
     with pytest.raises(KeyboardInterrupt):
         publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
-    assert (tmp_path / "emissions_by_city").resolve() == first.path
+    assert current_release(tmp_path, "emissions_by_city") == first.path
     assert release_files(first.path) == before
     # the half-written release is hidden: beside the releases, never in a reader's way
     (partial,) = [p for p in first.path.parent.iterdir() if p.name.endswith(".partial")]
@@ -165,7 +170,7 @@ def test_old_releases_are_pruned_to_the_configured_number(con, tmp_path: Path):
     ]
     kept = sorted(p.name for p in releases[0].path.parent.iterdir())
     assert kept == [releases[2].release_id, releases[3].release_id]
-    assert (tmp_path / "emissions_by_city").resolve() == releases[3].path
+    assert current_release(tmp_path, "emissions_by_city") == releases[3].path
 
 
 def test_a_mart_lacking_a_documented_column_is_refused(con, tmp_path: Path):
@@ -185,3 +190,79 @@ def test_a_table_under_disclosure_is_published_from_the_disclosure_relation(con,
     assert release.manifest["source_relation"] == "disclosure.emissions_by_city"
     frame = pl.read_parquet(release.path / "**/*.parquet")
     assert frame.height == 4 and frame["total_tco2"].null_count() == 4
+
+
+def test_a_copied_published_folder_gives_every_reader_numbers(con, tmp_path: Path):
+    """The published folder copied as a zip or a share would copy it (no links followed or
+    kept): pandas, polars, pyarrow and DuckDB read numbers (the warehouse's DECIMAL amounts as
+    doubles), catalog.sql makes the views over the copy with the amounts as DECIMAL again,
+    and datapackage.json describes every table with its fields."""
+    import shutil
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    published = tmp_path / "published"
+    con.execute(
+        "create or replace table marts.cities as select year, division_code, "
+        "cast(total_tco2 + 0.123456 as decimal(38, 6)) as total_tco2 from marts.cities"
+    )
+    publish_table(con, TABLE, published, gate_results=PASSED, keep_releases=3)
+    copy = tmp_path / "elsewhere" / "copy of published"
+    shutil.copytree(published, copy, symlinks=False)
+    shutil.rmtree(published)  # nothing may still point there
+    folder = copy / "emissions_by_city"
+
+    frame = pd.read_parquet(folder)
+    assert str(frame["total_tco2"].dtype) == "float64"
+    assert sorted(frame["total_tco2"]) == [50.123456, 52.123456, 100.123456, 110.123456]
+    assert str(pq.read_table(folder).schema.field("total_tco2").type) == "double"
+    glob = (folder / "**" / "*.parquet").as_posix()
+    assert pl.read_parquet(glob, hive_partitioning=True)["total_tco2"].dtype == pl.Float64
+    kinds = duckdb.execute(f"select distinct typeof(total_tco2) from read_parquet('{glob}')")
+    assert kinds.fetchall() == [("DOUBLE",)]
+
+    manifest = json.loads((folder / "_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["amount_columns"] == {"total_tco2": 6}
+    script = (copy / "catalog.sql").read_text(encoding="utf-8")
+    assert str(tmp_path) not in script, "catalog.sql names no path of the machine it came from"
+    import os
+
+    reader = duckdb.connect()
+    here = os.getcwd()
+    os.chdir(copy)
+    try:
+        reader.execute(script)
+        rows = reader.execute(
+            "select year, sum(total_tco2), typeof(sum(total_tco2)) from emissions_by_city "
+            "group by 1 order by 1"
+        ).fetchall()
+        (count,) = reader.execute("select count(*) from release_manifests").fetchone()
+    finally:
+        os.chdir(here)
+    from decimal import Decimal
+
+    assert rows == [
+        (2020, Decimal("150.246912"), "DECIMAL(38,6)"),
+        (2021, Decimal("162.246912"), "DECIMAL(38,6)"),
+    ]
+    assert count == 1
+
+    package = json.loads((copy / "datapackage.json").read_text(encoding="utf-8"))
+    (resource,) = package["resources"]
+    assert resource["name"] == "emissions_by_city" and resource["format"] == "parquet"
+    assert all((copy / path).is_file() for path in resource["path"])
+    fields = {field["name"]: field for field in resource["schema"]["fields"]}
+    assert fields["total_tco2"]["type"] == "number" and fields["total_tco2"]["unit"] == "tCO2"
+    assert fields["year"]["type"] == "integer" and fields["division_code"]["type"] == "string"
+    assert resource["release_id"] == manifest["release_id"] and resource["rows"] == 4
+
+
+def test_an_amount_a_double_cannot_keep_is_refused_naming_the_column(con, tmp_path: Path):
+    con.execute(
+        "create or replace table marts.cities as select 2020 as year, '140100' as division_code,"
+        " cast(12345678901.5 as decimal(38, 6)) as total_tco2"
+    )
+    with pytest.raises(PublishError, match=r"total_tco2 holds 12345678901\.5"):
+        publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
+    assert not (tmp_path / "emissions_by_city").exists()
