@@ -270,3 +270,19 @@ def test_a_catalog_is_rebuilt_aside_and_renamed_in(published):
         assert reader.execute("select count(*) from emissions_by_city").fetchone() == (4,)
     assert catalog.stat().st_ino != before
     assert not any(p.name.endswith(".building") for p in published.published_dir.iterdir())
+
+
+def test_the_catalog_is_written_in_a_storage_version_older_duckdbs_open(published):
+    """DuckDB 2.0's own storage version (69) is one that DuckDB 1.4 and 1.5 refuse ("can only
+    read versions between 64 and 68"): catalog.duckdb is written in CATALOG_STORAGE_VERSION."""
+    from publish.catalog import CATALOG_STORAGE_VERSION
+
+    con = duckdb.connect()
+    catalog = published.published_dir / "catalog.duckdb"
+    con.execute(f"attach '{catalog}' as catalog (read_only)")
+    (tags,) = con.execute(
+        "select tags from duckdb_databases() where database_name = 'catalog'"
+    ).fetchone()
+    con.close()
+    assert tags["storage_version"].startswith(CATALOG_STORAGE_VERSION)
+    assert CATALOG_STORAGE_VERSION <= "v1.4.0"
