@@ -24,6 +24,7 @@ from dagster_dbt import (
 
 from ingest.raw_tables import ensure_all_raw_tables
 from orchestration.dbt_child import PARENT_PID_VARIABLE
+from orchestration.owners import group_owners
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, ENGINES
 from orchestration.spark import LAKE_EXPORT, copied_events, spark_tables
@@ -226,7 +227,11 @@ class EmissionsDbtTranslator(DagsterDbtTranslator):
         else:
             folder = Path(props.get("original_file_path", "")).parts[1:2]
             group = LAYER_GROUPS.get(folder[0] if folder else "", "dbt")
-        spec = spec.replace_attributes(key=dg.AssetKey(props["name"]), group_name=group)
+        spec = spec.replace_attributes(
+            key=dg.AssetKey(props["name"]),
+            group_name=group,
+            owners=group_owners(manifest, props.get("group")),
+        )
         parents = (props.get("depends_on") or {}).get("nodes") or []
         if self.source_export is not None and any(p.startswith("source.") for p in parents):
             spec = spec.merge_attributes(deps=[self.source_export])

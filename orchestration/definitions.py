@@ -1,5 +1,6 @@
 """The code location: every asset, check, resource, job, schedule and sensor of the platform."""
 
+import json
 import warnings
 
 import dagster as dg
@@ -18,6 +19,7 @@ from orchestration.dbt import (
     dbt_vars,
     ensure_manifest,
 )
+from orchestration.owners import with_owners
 from orchestration.partitions import partitions_for
 from orchestration.resources import PlatformPaths, WarehouseResource
 from orchestration.sensors import build_landing_sensor
@@ -95,15 +97,18 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         description="Build the dbt models, run the quality gates, publish and render the reports.",
     )
     return dg.Definitions(
-        assets=[
-            *raw_assets,
-            *audit_specs,
-            *engine_assets,
-            dbt_models,
-            *disclosure_assets,
-            *publish_assets,
-            report,
-        ],
+        assets=with_owners(
+            json.loads(manifest.read_text(encoding="utf-8")),
+            [
+                *raw_assets,
+                *audit_specs,
+                *engine_assets,
+                dbt_models,
+                *disclosure_assets,
+                *publish_assets,
+                report,
+            ],
+        ),
         asset_checks=[*disclosure_checks, *gate_checks, *warnings_checks],
         jobs=[*ingest_jobs.values(), transform],
         schedules=[

@@ -169,3 +169,16 @@ def test_each_set_of_vars_has_its_own_parse_and_a_second_call_reuses_it(dbt_mani
     assert ensure_manifest(defaults) == dbt_manifest  # no parse: well under dbt's start-up
     assert time.perf_counter() - started < 1.0
     assert (dbt_manifest.parent / "manifest_vars.json").read_text(encoding="utf-8") == defaults
+
+
+def test_every_asset_has_an_owner_from_the_dbt_groups(home):
+    """Owners are declared once (the dbt groups of dbt_project/models/_groups.yml): every asset
+    has one, a mart the statisticians', a staging model and an ingest asset the engineers'."""
+    graph = build_defs(home).resolve_asset_graph()
+    owners = {key.to_user_string(): graph.get(key).owners for key in graph.get_all_asset_keys()}
+    assert all(owners.values()), [key for key, found in owners.items() if not found]
+    assert owners["out_emissions__by_city"] == ["team:emissions_statistics"]
+    assert owners["stg_stats__gdp"] == ["team:data_engineering"]
+    assert owners["raw_stats__gdp"] == ["team:data_engineering"]
+    assert owners["ref_divisions"] == ["team:reference_data"]
+    assert owners["report_site"] == ["team:emissions_statistics"]
