@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from orchestration.settings import ENVIRONMENT, REPO_ROOT, Settings, SettingsError
 
@@ -246,9 +247,49 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
         con.close()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error that names the close matches of what was mistyped (an
+    unknown command or option), and the help to read; exit code 2 as argparse's."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}{self._suggestion(message)} (see {self.prog} -h)\n")
+
+    def _suggestion(self, message: str) -> str:
+        import difflib
+        import re
+
+        choice = re.search(r"invalid choice: '([^']*)'", message)
+        if choice:
+            known = [
+                name
+                for action in self._actions
+                if isinstance(action, argparse._SubParsersAction)
+                for name in action.choices
+            ]
+            wrong = [choice.group(1)]
+        else:
+            unknown = re.search(r"unrecognized arguments: (.*)$", message)
+            if not unknown:
+                return ""
+            known = sorted(self._options())
+            wrong = [word.split("=")[0] for word in unknown.group(1).split() if word[:1] == "-"]
+        matches = [m for w in wrong for m in difflib.get_close_matches(w, known, n=1, cutoff=0.6)]
+        return f"; did you mean {', '.join(matches)}?" if matches else ""
+
+    def _options(self) -> set[str]:
+        """The options of this parser and of its commands (argparse reports a command's
+        unknown option from the root)."""
+        found = {option for action in self._actions for option in action.option_strings}
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for command in action.choices.values():
+                    found |= command._options() if isinstance(command, _Parser) else set()
+        return found - {"-h", "--help"}
+
+
 def parser() -> argparse.ArgumentParser:
     table = "\n".join(f"  {name:<24} default {d}" for name, (_f, d, _m) in ENVIRONMENT.items())
-    root = argparse.ArgumentParser(
+    root = _Parser(
         prog="emissions",
         description="Shanxi carbon-emission statistics platform: ingest, account, check, "
         "publish and report.",
@@ -277,7 +318,7 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
-    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--port", type=int, default=3000, help="port of the UI (default 3000)")
     ui.set_defaults(handler=cmd_ui)
 
     demo = commands.add_parser(
@@ -297,12 +338,14 @@ def parser() -> argparse.ArgumentParser:
         "line and a non-zero exit. With a query, print its result; without, a prompt.",
     )
     sql.add_argument("query", nargs="?", help="a SQL statement to run and print")
-    sql.add_argument("--max-rows", type=int, default=40)
+    sql.add_argument(
+        "--max-rows", type=int, default=40, help="rows of a result printed at most (default 40)"
+    )
     sql.set_defaults(handler=cmd_sql)
 
     report = commands.add_parser("report", help="build the report site from the published release")
     report.add_argument("--serve", action="store_true", help="then serve it on 127.0.0.1")
-    report.add_argument("--port", type=int, default=8000)
+    report.add_argument("--port", type=int, default=8000, help="port of --serve (default 8000)")
     report.set_defaults(handler=cmd_report)
     return root
 
