@@ -82,21 +82,22 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.instance import ensure_instance
 
     ensure_instance(settings.dagster_home)
-    dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml")]
-    command += ["--host", "127.0.0.1", "--port", str(args.port)]
+    # `dg dev`: the project of pyproject.toml's [tool.dg] (the code location of workspace.yaml),
+    # with its webserver and daemon, on this home's instance (DAGSTER_HOME of the settings).
+    dg_cli = Path(sys.executable).with_name("dg")
+    command = [str(dg_cli), "dev", "--host", "127.0.0.1", "--port", str(args.port)]
     print(f"Dagster UI on http://127.0.0.1:{args.port} (home {settings.home}); Ctrl-C stops it.")
     env = {**os.environ, **settings.as_env()}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return run_process_group(command, cwd=REPO_ROOT, env=env)
 
 
-UI_STOP_SECONDS = 20  # what `dagster dev` gets to stop its webserver, daemon and code servers
+UI_STOP_SECONDS = 20  # what `dg dev` gets to stop its webserver, daemon and code servers
 
 
 def run_process_group(command: list[str], *, cwd: Path, env: dict[str, str]) -> int:
     """Run ``command`` in a process group of its own and, on Ctrl-C or SIGTERM, stop the whole
-    group: SIGINT first (``dagster dev`` then stops its webserver, daemon and code servers), and
+    group: SIGINT first (``dg dev`` then stops its webserver, daemon and code servers), and
     whatever is left after UI_STOP_SECONDS is killed. So nothing it started outlives it."""
     import signal
 
