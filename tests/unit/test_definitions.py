@@ -182,3 +182,26 @@ def test_every_asset_has_an_owner_from_the_dbt_groups(home):
     assert owners["raw_stats__gdp"] == ["team:data_engineering"]
     assert owners["ref_divisions"] == ["team:reference_data"]
     assert owners["report_site"] == ["team:emissions_statistics"]
+
+
+def test_dg_check_defs_loads_the_project(home):
+    """`dg check defs` finds the project of pyproject.toml's [tool.dg] and loads its code
+    location (what `dg dev` and `emissions ui` serve)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dg_cli = Path(sys.executable).with_name("dg")
+    completed = subprocess.run(
+        [str(dg_cli), "check", "defs"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, **home.as_env()},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "All definitions loaded successfully" in output
