@@ -264,3 +264,33 @@ def test_a_second_build_on_the_same_lake_replaces_its_tables(built, spark_build,
             assert relation is not None, table
             found += differences(con, table, table, relation)
     assert not found, "\n".join(found)
+
+
+def test_spark_reads_every_row_of_the_day_partitioned_lake_table(built, spark_build, tmp_path):
+    """The meter readings, exported partitioned by day, read on Spark as the warehouse holds
+    them (registered over existing folders, a partitioned table showed no rows at all)."""
+    variables = dbt_vars(
+        spark_build.settings.factor_set,
+        spark_build.settings.first_year,
+        spark_build.settings.last_year,
+    )
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("EMISSIONS_LAKE", str(spark_build.lake))
+    query = (
+        "select count(*) as readings, count(distinct date) as days "
+        "from {{ source('raw', 'power__meter_daily') }}"
+    )
+    completed = run_dbt_cli(
+        ["show", "--target", "spark", "--vars", variables, "--inline", query, "--output", "json"],
+        spark_build.settings.warehouse_path,
+        tmp_path / "target",
+    )
+    monkeypatch.undo()
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-20000:]
+    with duckdb.connect(str(built.settings.warehouse_path), read_only=True) as con:
+        expected = con.execute(
+            "select count(*), count(distinct date) from raw.power__meter_daily"
+        ).fetchone()
+    assert expected[0] > 0
+    assert f'"readings": {expected[0]}' in output and f'"days": {expected[1]}' in output, output
