@@ -238,24 +238,25 @@ def test_the_marts_are_compared(built, spark_build):
     }
 
 
+def dbt_on_the_lake(spark_build, args: list[str], tmp_path):
+    """A dbt command on the spark target over the Spark run's lake, with its run's --vars."""
+    settings = spark_build.settings
+    variables = dbt_vars(settings.factor_set, settings.first_year, settings.last_year)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("EMISSIONS_LAKE", str(spark_build.lake))
+        return run_dbt_cli(
+            [*args, "--target", "spark", "--vars", variables],
+            settings.warehouse_path,
+            tmp_path / "target",
+        )
+
+
 def test_a_second_build_on_the_same_lake_replaces_its_tables(built, spark_build, tmp_path):
     """dbt-spark drops a table and creates it again at the same location: a second build on the
     lake overwrites the files (no row twice), for a seed and a model alike."""
     rebuilt = ["reference.ref_ets_rules", "marts.out_emissions__by_city"]
-    variables = dbt_vars(
-        spark_build.settings.factor_set,
-        spark_build.settings.first_year,
-        spark_build.settings.last_year,
-    )
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("EMISSIONS_LAKE", str(spark_build.lake))
     select = " ".join(table.split(".")[1] for table in rebuilt)
-    completed = run_dbt_cli(
-        ["build", "--target", "spark", "--vars", variables, "--select", select],
-        spark_build.settings.warehouse_path,
-        tmp_path / "target",
-    )
-    monkeypatch.undo()
+    completed = dbt_on_the_lake(spark_build, ["build", "--select", select], tmp_path)
     assert completed.returncode == 0, (completed.stdout + completed.stderr)[-20000:]
     found = []
     with duckdb.connect(str(built.settings.warehouse_path), read_only=True) as con:
@@ -269,23 +270,13 @@ def test_a_second_build_on_the_same_lake_replaces_its_tables(built, spark_build,
 def test_spark_reads_every_row_of_the_day_partitioned_lake_table(built, spark_build, tmp_path):
     """The meter readings, exported partitioned by day, read on Spark as the warehouse holds
     them (registered over existing folders, a partitioned table showed no rows at all)."""
-    variables = dbt_vars(
-        spark_build.settings.factor_set,
-        spark_build.settings.first_year,
-        spark_build.settings.last_year,
-    )
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("EMISSIONS_LAKE", str(spark_build.lake))
     query = (
         "select count(*) as readings, count(distinct date) as days "
         "from {{ source('raw', 'power__meter_daily') }}"
     )
-    completed = run_dbt_cli(
-        ["show", "--target", "spark", "--vars", variables, "--inline", query, "--output", "json"],
-        spark_build.settings.warehouse_path,
-        tmp_path / "target",
+    completed = dbt_on_the_lake(
+        spark_build, ["show", "--inline", query, "--output", "json"], tmp_path
     )
-    monkeypatch.undo()
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-20000:]
     with duckdb.connect(str(built.settings.warehouse_path), read_only=True) as con:
