@@ -210,6 +210,12 @@ def _created_at(text: Any) -> datetime | None:
     return moment.replace(tzinfo=None)  # manifests write UTC
 
 
+def _gate_passed(manifest: dict[str, Any]) -> bool:
+    """Whether a release's gate ran and every suite of it passed."""
+    results = manifest.get("gate_results") or []
+    return bool(results) and all(result.get("success") for result in results)
+
+
 def release_metadata(
     releases: dict[str, CurrentRelease],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -237,7 +243,7 @@ def release_metadata(
                 "description_en": description.get("en"),
                 "row_count": manifest.get("row_count"),
                 "file_count": len(manifest.get("files") or []),
-                "gate_passed": bool(results) and all(r.get("success") for r in results),
+                "gate_passed": _gate_passed(manifest),
                 "expectation_count": len(outcomes),
                 "failed_expectation_count": sum(1 for _, o in outcomes if not o.get("success")),
             }
@@ -261,11 +267,12 @@ def release_metadata(
     return manifests, gate_rows
 
 
-def view_statements(published_dir: Path, relative: bool = False) -> list[str]:
+def view_statements(
+    published_dir: Path, releases: dict[str, CurrentRelease], relative: bool = False
+) -> list[str]:
     """The SQL that makes the readers' views: one per published table with Parquet files (an
     empty release has none) over the file list of its current release, and its column
     comments. ``relative``: the files' paths relative to ``published_dir`` (catalog.sql)."""
-    releases = current_releases(published_dir)
     root = Path(published_dir).resolve()
     statements = []
     for name, release in releases.items():
@@ -285,11 +292,16 @@ def view_statements(published_dir: Path, relative: bool = False) -> list[str]:
     return statements
 
 
-def build_views(con: duckdb.DuckDBPyConnection, published_dir: Path) -> list[str]:
+def build_views(
+    con: duckdb.DuckDBPyConnection,
+    published_dir: Path,
+    releases: dict[str, CurrentRelease] | None = None,
+) -> list[str]:
     """In ``con``: a view per published table with Parquet files (``view_statements``), and the
-    two release metadata tables. Returns the names of the views."""
-    releases = current_releases(published_dir)
-    for statement in view_statements(published_dir):
+    two release metadata tables. Returns the names of the views. ``releases``: those of
+    ``current_releases``, when the caller has read them already."""
+    releases = current_releases(published_dir) if releases is None else releases
+    for statement in view_statements(published_dir, releases):
         con.execute(statement)
     views = [name for name, release in releases.items() if release.files]
     manifests, gate_rows = release_metadata(releases)
@@ -323,6 +335,7 @@ def write_catalog(published_dir: Path) -> Path:
     target = published_dir / CATALOG_FILE
     building = building_catalog(published_dir)
     building.unlink(missing_ok=True)
+    releases = current_releases(published_dir)  # read once for the three files
     con = duckdb.connect()
     try:
         con.execute(
@@ -330,16 +343,16 @@ def write_catalog(published_dir: Path) -> Path:
             f"(storage_version {_sql_text(CATALOG_STORAGE_VERSION)})"
         )
         con.execute("use catalog")
-        build_views(con, published_dir)
+        build_views(con, published_dir, releases)
         con.execute("use memory")
         con.execute("detach catalog")
     finally:
         con.close()
     os.replace(building, target)
-    _write_atomically(published_dir / CATALOG_SQL_FILE, catalog_sql(published_dir))
+    _write_atomically(published_dir / CATALOG_SQL_FILE, catalog_sql(published_dir, releases))
     _write_atomically(
         published_dir / DATAPACKAGE_FILE,
-        json.dumps(data_package(published_dir), ensure_ascii=False, indent=2) + "\n",
+        json.dumps(data_package(published_dir, releases), ensure_ascii=False, indent=2) + "\n",
     )
     return target
 
@@ -362,16 +375,17 @@ def _sql_literal(value: Any) -> str:
     return _sql_text(str(value))
 
 
-def catalog_sql(published_dir: Path) -> str:
+def catalog_sql(published_dir: Path, releases: dict[str, CurrentRelease]) -> str:
     """The readers' catalog as a SQL script with paths relative to the published folder: run
     from a copy of the folder, any DuckDB (1.1 or later) makes the same views and tables."""
-    releases = current_releases(published_dir)
     lines = [
         "-- The readers' catalog of this published folder, for a copy of it: run from the",
         "-- folder, e.g. `duckdb -init catalog.sql` or `.read catalog.sql` (paths are relative",
         "-- to it). Amounts are DECIMAL again in the views; the Parquet files hold doubles.",
     ]
-    lines += [f"{statement};" for statement in view_statements(published_dir, relative=True)]
+    lines += [
+        f"{statement};" for statement in view_statements(published_dir, releases, relative=True)
+    ]
     manifests, gate_rows = release_metadata(releases)
     for table, rows, schema in (
         (MANIFESTS_TABLE, manifests, MANIFEST_SCHEMA),
@@ -399,11 +413,10 @@ _FRICTIONLESS_TYPES = {
 }  # fmt: skip
 
 
-def data_package(published_dir: Path) -> dict[str, Any]:
+def data_package(published_dir: Path, releases: dict[str, CurrentRelease]) -> dict[str, Any]:
     """A Frictionless Data Package (v1) of the published folder: each current release a
     resource (its Parquet files, relative to the folder), its fields with type, the data
     dictionary's titles, descriptions and units, and its release id and gate outcome."""
-    releases = current_releases(published_dir)
     root = Path(published_dir).resolve()
     con = duckdb.connect()
     resources = []
@@ -454,7 +467,7 @@ def data_package(published_dir: Path) -> dict[str, Any]:
                 "release_id": manifest.get("release_id"),
                 "created": manifest.get("created_at"),
                 "rows": manifest.get("row_count"),
-                "gate_passed": all(r.get("success") for r in manifest.get("gate_results") or []),
+                "gate_passed": _gate_passed(manifest),
             }
         )
     con.close()

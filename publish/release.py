@@ -178,21 +178,26 @@ def published_select(
     for column in table.columns:
         quoted = '"' + column.name.replace('"', '""') + '"'
         kind = kinds.get(column.name, "")
-        if not kind.upper().startswith("DECIMAL("):
+        if kind.upper().startswith("DECIMAL("):
+            amounts[column.name] = int(kind.rstrip(")").split(",")[1])
+            selected.append(f"cast({quoted} as double) as {quoted}")
+        else:
             selected.append(quoted)
-            continue
-        places = int(kind.rstrip(")").split(",")[1])
-        (largest,) = con.execute(
-            f"select max(abs({quoted})) from {table.source_relation}"
+    if amounts:  # the largest value of every amount column, in one scan
+        names = list(amounts)
+        largest = con.execute(
+            "select "
+            + ", ".join('max(abs("' + name.replace('"', '""') + '"))' for name in names)
+            + f" from {table.source_relation}"
         ).fetchone()
-        if largest is not None and largest >= 10 ** (EXACT_DOUBLE_DIGITS - places):
-            raise PublishError(
-                f"{table.name}: column {column.name} holds {largest}, more than a double "
-                f"keeps exactly with {places} decimal places "
-                f"(below 10^{EXACT_DOUBLE_DIGITS - places})"
-            )
-        amounts[column.name] = places
-        selected.append(f"cast({quoted} as double) as {quoted}")
+        for name, value in zip(names, largest, strict=True):
+            bound = 10 ** (EXACT_DOUBLE_DIGITS - amounts[name])
+            if value is not None and value >= bound:
+                raise PublishError(
+                    f"{table.name}: column {name} holds {value}, more than a double keeps "
+                    f"exactly with {amounts[name]} decimal places "
+                    f"(below 10^{EXACT_DOUBLE_DIGITS - amounts[name]})"
+                )
     return ", ".join(selected), amounts
 
 
@@ -280,6 +285,15 @@ def switch_current(published_dir: Path, table: str, release: Path) -> None:
     exchange two names, the current folder is renamed aside and the new one renamed in: two
     renames, between which the table is briefly missing (never half of either release)."""
     current = published_dir / table
+    if (
+        current.is_dir()
+        and not current.is_symlink()
+        and current_release(published_dir, table) is None
+    ):
+        raise PublishError(
+            f"{current} is a folder that shows no release of {table} (no {MANIFEST_FILE} naming "
+            "a kept release): not replacing it, move it away first"
+        )
     switching = switching_folder(published_dir, table)
     _remove(switching)  # left by a run killed while it switched
     _link_tree(release, switching)

@@ -266,3 +266,14 @@ def test_an_amount_a_double_cannot_keep_is_refused_naming_the_column(con, tmp_pa
     with pytest.raises(PublishError, match=r"total_tco2 holds 12345678901\.5"):
         publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
     assert not (tmp_path / "emissions_by_city").exists()
+
+
+def test_a_folder_that_is_not_a_release_is_never_replaced(con, tmp_path: Path):
+    """Someone's own folder under the table's name (no manifest naming a kept release) is
+    refused, not exchanged and deleted: nothing of it is lost."""
+    mine = tmp_path / "emissions_by_city"
+    mine.mkdir()
+    (mine / "my_notes.csv").write_text("kept\n", encoding="utf-8")
+    with pytest.raises(PublishError, match="shows no release of emissions_by_city"):
+        publish_table(con, TABLE, tmp_path, gate_results=PASSED, keep_releases=3)
+    assert (mine / "my_notes.csv").read_text(encoding="utf-8") == "kept\n"
