@@ -35,7 +35,7 @@ monthly_quicks as (
 
     select consumption.year, consumption.division_code, consumption.industry_code,
         consumption.energy_name, consumption.energy_use, consumption.canonical_unit,
-        sum(consumption.quantity_canonical) as quantity_canonical,
+        {{ exact_sum("consumption.quantity_canonical") }} as quantity_canonical,
         max(consumption.reporting_units) as reporting_units,
         'monthly_quicks' as quick_basis,
         any_value(months.months_reported) as months_reported
