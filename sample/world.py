@@ -8,6 +8,7 @@ counties and industries that consume electricity in the statistics.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -207,12 +208,17 @@ def short_place(name_zh: str, city_name_zh: str = "") -> str:
 
 @dataclass
 class World:
-    """Counties, profiles, plants and entities for one seed and year range."""
+    """Counties, profiles, plants and entities for one seed and year range.
+
+    ``as_of`` is the world's last day with data (default 31 December of ``last_year``); it
+    lies in ``last_year``, the year in progress.
+    """
 
     seed: int
     first_year: int
     last_year: int
     seeds_dir: Path
+    as_of: dt.date | None = None
     divisions: Divisions = field(init=False)
     factors: dict[str, float] = field(init=False)  # tCO2 per canonical unit of each fuel
     ncv_gj_per_unit: dict[str, float] = field(init=False)  # net calorific value of each fuel
@@ -225,6 +231,12 @@ class World:
             raise ValueError(
                 f"year range {self.first_year}-{self.last_year} not supported "
                 f"(first year >= {min(p.PROVINCE_SCOPE1_MT)}, first <= last)"
+            )
+        if self.as_of is None:
+            self.as_of = dt.date(self.last_year, 12, 31)
+        if self.as_of.year != self.last_year:
+            raise ValueError(
+                f"as_of {self.as_of} is not in the world's last year {self.last_year}"
             )
         self.divisions = load_divisions(self.seeds_dir)
         self.unit_multipliers = load_unit_multipliers(self.seeds_dir)
@@ -474,7 +486,26 @@ class World:
         export_oriented = rng.random(frame.height) < np.where(
             frame["fuel_type"].is_in(EXPORT_CORRIDOR_FUEL_TYPES).to_numpy(), 0.3, 0.0
         )
-        return frame.with_columns(pl.Series("export_oriented", export_oriented)).drop("sequence")
+        frame = frame.with_columns(pl.Series("export_oriented", export_oriented)).drop("sequence")
+        # Small old coal plants closing mid-year (parameters.COAL_PLANT_CLOSURES), the least
+        # efficient first.
+        candidates = (
+            frame.filter(
+                (pl.col("fuel_type") == coal) & (pl.col("capacity_mw") <= p.CLOSING_PLANT_MAX_MW)
+            )
+            .sort("supply_gce_per_kwh", descending=True)["plant_id"]
+            .to_list()
+        )
+        closing: dict[str, int] = {}
+        for year, count in sorted(p.COAL_PLANT_CLOSURES.items()):
+            for _ in range(count):
+                if candidates:
+                    closing[candidates.pop(0)] = year
+        return frame.with_columns(
+            pl.col("plant_id")
+            .replace_strict(closing, default=None, return_dtype=pl.Int64)
+            .alias("closed_year")
+        )
 
     def thermal_capacity_by_county(self) -> np.ndarray:
         thermal_types = sorted(self.vocabulary.thermal_fuel_types)
