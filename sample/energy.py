@@ -212,9 +212,9 @@ class EnergyModel:
         power_industry = world.vocabulary.power_sector.industry_code
         coal_counties = np.isin(
             codes,
-            world.plants.filter(pl.col("fuel_type").is_in(
-                sorted(world.vocabulary.coal_fired_fuel_types)
-            ))["division_code"].to_list(),
+            world.plants.filter(
+                pl.col("fuel_type").is_in(sorted(world.vocabulary.coal_fired_fuel_types))
+            )["division_code"].to_list(),
         )
         parts = []
         for row in flows.iter_rows(named=True):
@@ -316,7 +316,8 @@ class EnergyModel:
         return result
 
     def is_coal_for_power(self, industry: str, energy: str, use: str) -> bool:
-        """A flow of coal burnt by the coal-fired plants (44 x 火力发电 x COAL_FOR_POWER_VARIETIES)."""
+        """A flow of coal burnt by the coal-fired plants (44 x 火力发电 of
+        parameters.COAL_FOR_POWER_VARIETIES)."""
         vocabulary = self.world.vocabulary
         return (
             industry == vocabulary.power_sector.industry_code

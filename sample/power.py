@@ -93,8 +93,7 @@ def customer_types(world: World) -> tuple[str, ...]:
 def mean_over_year(shape: tuple[float, ...], year: int) -> float:
     """The mean over the days of ``year`` of a monthly factor ``shape`` (Jan..Dec)."""
     days = [
-        (dt.date(year + (m == 12), m % 12 + 1, 1) - dt.date(year, m, 1)).days
-        for m in range(1, 13)
+        (dt.date(year + (m == 12), m % 12 + 1, 1) - dt.date(year, m, 1)).days for m in range(1, 13)
     ]
     return float(np.dot(shape, days) / sum(days))
 
@@ -459,9 +458,7 @@ def build_accounts(
     county_index = {code: i for i, code in enumerate(world.county_codes)}
     daily: dict[int, np.ndarray] = {}
     for year in years:
-        year_cells = {
-            (c, i): k for c, i, k in electricity_cells(world, energy, year).iter_rows()
-        }
+        year_cells = {(c, i): k for c, i, k in electricity_cells(world, energy, year).iter_rows()}
         smelter_mwh = {f"smelter {s.opened_on}": s.mwh(year) for s in energy.smelters}
         outputs = {
             product: county_output_t(world, product, year)
@@ -473,7 +470,10 @@ def build_accounts(
             [
                 w if product is None else w * outputs[product][county_index[c]] * share
                 for w, product, share, c in zip(
-                    frame["weight"], frame["product"], frame["output_share"], frame["county"],
+                    frame["weight"],
+                    frame["product"],
+                    frame["output_share"],
+                    frame["county"],
                     strict=True,
                 )
             ]
@@ -496,8 +496,8 @@ def build_accounts(
             )
             for group in present:
                 if group.startswith("smelter"):
-                    amount = smelter_mwh[group] * 1000.0 * metered_share(
-                        world, county, industry, year
+                    amount = (
+                        smelter_mwh[group] * 1000.0 * metered_share(world, county, industry, year)
                     )
                     amounts[(county, industry, group)] = amount
                     metered -= amount
@@ -511,21 +511,22 @@ def build_accounts(
                 amounts[(county, industry, "ets")] = metered
             else:
                 amounts[(county, industry, "others")] = metered
+        amount_frame = pl.DataFrame(
+            [(c, i, g, a) for (c, i, g), a in amounts.items()],
+            schema={
+                "division_code": pl.String,
+                "industry_code": pl.String,
+                "group": pl.String,
+                "amount": pl.Float64,
+            },
+            orient="row",
+        )
         rates = (
             work.join(totals, on=["division_code", "industry_code", "group"], how="left")
-            .with_columns(
-                pl.struct("division_code", "industry_code", "group")
-                .map_elements(
-                    lambda key: amounts.get(
-                        (key["division_code"], key["industry_code"], key["group"]), 0.0
-                    ),
-                    return_dtype=pl.Float64,
-                )
-                .alias("amount")
-            )
+            .join(amount_frame, on=["division_code", "industry_code", "group"], how="left")
             .select(
                 pl.when(pl.col("wd_sum") > 0)
-                .then(pl.col("amount") * pl.col("w") / pl.col("wd_sum"))
+                .then(pl.col("amount").fill_null(0.0) * pl.col("w") / pl.col("wd_sum"))
                 .otherwise(0.0)
             )
             .to_series()
@@ -549,7 +550,8 @@ def registry_dates(window: list[dt.date]) -> list[dt.date]:
 
 
 def write_accounts(registry: AccountRegistry, window: list[dt.date], recorder: Recorder) -> None:
-    """Whole-registry deliveries (see ``registry_dates``), each as known on its date.
+    """Whole-registry deliveries (see ``registry_dates``), each as known on its date; a
+    delivery that would repeat the one before it byte for byte is not made.
 
     New connections are registered before they are energised: a delivery already lists the
     accounts opening within the next ``PRE_REGISTRATION_DAYS`` days; closures appear once
@@ -557,6 +559,7 @@ def write_accounts(registry: AccountRegistry, window: list[dt.date], recorder: R
     """
     feed = "power/accounts"
     frame = registry.frame
+    previous: pl.DataFrame | None = None
     for as_of in registry_dates(window):
         horizon = as_of + dt.timedelta(days=PRE_REGISTRATION_DAYS)
         known = frame.filter(pl.col("opened_on") <= horizon).with_columns(
@@ -566,6 +569,9 @@ def write_accounts(registry: AccountRegistry, window: list[dt.date], recorder: R
             pl.col("opened_on").dt.to_string("%Y-%m-%d"),
             pl.col("closed_on").dt.to_string("%Y-%m-%d"),
         )
+        if previous is not None and text.equals(previous):
+            continue
+        previous = text
         path = recorder.path(feed, f"accounts_{as_of.isoformat()}.csv")
         recorder.record(feed, text.height, write_csv(text, path))
 

@@ -23,7 +23,6 @@ from sample.recorder import Recorder
 from sample.world import World
 from sample.writers import write_csv, write_xlsx
 
-
 ENERGY_FEED = "stats/energy_consumption"
 
 
@@ -33,7 +32,9 @@ def arrived(world: World, feed: str, report_type: str | None, start: dt.date) ->
 
 def annual_years(world: World) -> list[int]:
     """Years whose annual finals (年报) are out by the as-of date (the yearbook's season)."""
-    return [year for year in world.years if arrived(world, ENERGY_FEED, "annual", dt.date(year, 1, 1))]
+    return [
+        year for year in world.years if arrived(world, ENERGY_FEED, "annual", dt.date(year, 1, 1))
+    ]
 
 
 def quick_years(world: World) -> list[int]:

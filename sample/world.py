@@ -235,9 +235,7 @@ class World:
         if self.as_of is None:
             self.as_of = dt.date(self.last_year, 12, 31)
         if self.as_of.year != self.last_year:
-            raise ValueError(
-                f"as_of {self.as_of} is not in the world's last year {self.last_year}"
-            )
+            raise ValueError(f"as_of {self.as_of} is not in the world's last year {self.last_year}")
         self.divisions = load_divisions(self.seeds_dir)
         self.unit_multipliers = load_unit_multipliers(self.seeds_dir)
         self.factors = load_emission_factors(self.seeds_dir)

@@ -4,6 +4,7 @@ warnings at a pinned reference date."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -208,7 +209,7 @@ def test_a_2022_only_landing_zone_publishes_with_freshness_warnings(tmp_path: Pa
         {"EMISSIONS_HOME": str(tmp_path / "home"), "EMISSIONS_AS_OF": "2024-06-30"}
     )
     generate_landing_zone(
-        settings.landing_dir, first_year=2022, last_year=2022, seed=11, daily_days=3
+        settings.landing_dir, first_year=2022, as_of=date(2022, 12, 31), seed=11, daily_days=3
     )
     outcome = materialise_everything(settings)
     assert outcome.success, "\n".join(outcome.failure_lines)
