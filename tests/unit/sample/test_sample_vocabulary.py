@@ -77,7 +77,11 @@ def test_a_code_without_calibration_is_named_and_not_generated(seeds_with_new_co
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         generate_landing_zone(
-            out, first_year=2024, as_of=date(2025, 12, 31), daily_days=2, seeds_dir=seeds_with_new_codes
+            out,
+            first_year=2024,
+            as_of=date(2025, 12, 31),
+            daily_days=2,
+            seeds_dir=seeds_with_new_codes,
         )
     messages = [str(warning.message) for warning in caught]
     assert any("硅铁" in m and "ref_products" in m for m in messages), messages
@@ -93,7 +97,9 @@ def test_a_warning_for_each_seed_with_codes_without_calibration(tmp_path):
     expected = uncalibrated_codes(World(42, 2024, 2025, SEEDS))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        generate_landing_zone(tmp_path / "landing", first_year=2024, as_of=date(2025, 12, 31), daily_days=1)
+        generate_landing_zone(
+            tmp_path / "landing", first_year=2024, as_of=date(2025, 12, 31), daily_days=1
+        )
     sample_warnings = [w for w in caught if "sample world" in str(w.message)]
     assert len(sample_warnings) == len(expected)
 
