@@ -13,16 +13,12 @@ from functools import cached_property
 import polars as pl
 
 from sample import parameters as p
-from sample.world import World
+from sample.world import World, days_in_year
 
 # Full-load hours per year of the plants that are not the residual (coal takes the rest).
 FULL_LOAD_HOURS = {"风电": 1900.0, "光伏": 1250.0, "水电": 1800.0, "燃气": 3000.0,
                    "煤层气": 4500.0, "生物质": 5500.0}  # fmt: skip
 EXPORT_SHARE_OF_EXPORT_PLANTS = 0.85
-
-
-def days_in_year(year: int) -> int:
-    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
 
 
 class Fleet:
@@ -33,17 +29,12 @@ class Fleet:
 
     @cached_property
     def plants(self) -> pl.DataFrame:
-        """Plants with a commissioning (and, if they close, a closing) day of year and a fixed
+        """The world's plants (with their commissioning and closing days of year) and a fixed
         efficiency spread."""
-        rng = self.world.rng("plant-days")
         plants = self.world.plants
-        closing = self.world.rng("plant-closing-days").integers(60, 300, plants.height)
+        rng = self.world.rng("plant-factors")
         return plants.with_columns(
-            pl.Series("commissioned_doy", rng.integers(1, 366, plants.height)),
-            pl.Series("plant_factor", rng.lognormal(0.0, 0.1, plants.height)),
-            pl.when(pl.col("closed_year").is_not_null())
-            .then(pl.Series("closed_doy", closing))
-            .alias("closed_doy"),
+            pl.Series("plant_factor", rng.lognormal(0.0, 0.1, plants.height))
         )
 
     def running(self, day: dt.date) -> pl.Expr:
