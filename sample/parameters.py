@@ -702,7 +702,8 @@ CLOSING_PLANT_MAX_MW = 300.0
 # Siting of the coal plants that open or close inside the world's years (world.CoalSiting):
 # the opening or closing may move its county's total CO2 in a year by at most this share of
 # the quality gate's year-on-year bound (yoy_change_max_pct, quality/thresholds.yml), the rest
-# being the year's other changes (trends, the spread of a county's cells, fuel switching).
+# being the year's other changes (trends, the spread of a county's cells, fuel switching), and
+# the county's CO2 per resident may reach this share of per_capita_max_tco2.
 PLANT_SITING_SHARE_OF_BOUND = 0.6
 # The coal varieties the coal-fired plants burn in the statistics (44 x 火力发电): their
 # county quantities follow the plants' coal use, and the plants' reported coal use

@@ -661,7 +661,9 @@ class CoalSiting:
     world can start (``min(PROVINCE_SCOPE1_MT)``) stands in a county that already has a coal
     plant and whose load (World.county_load_tco2) keeps the opening's change, in the year it
     opens (part of the year, from its commissioning day) and in the next (the rest of it),
-    within ``parameters.PLANT_SITING_SHARE_OF_BOUND`` of the bound; chosen among those by the
+    within ``parameters.PLANT_SITING_SHARE_OF_BOUND`` of the bound, and its CO2 per resident
+    within the same share of ``per_capita_max_tco2`` (a county is not a power base of a few
+    thousand people only); chosen among those by the
     coal weights of the counties (if none can take it, among the other counties with coal, a
     new site; if none at all, the county whose change is least).
     Closures take the least efficient small plants whose county stays within the same share.
@@ -673,7 +675,11 @@ class CoalSiting:
         self.index = {code: i for i, code in enumerate(self.codes)}
         self.weights = weights
         self.other, self.coal_for_power = world.county_load_tco2()
-        self.bound = p.PLANT_SITING_SHARE_OF_BOUND * yoy_change_max_pct() / 100.0
+        self.bound = p.PLANT_SITING_SHARE_OF_BOUND * gate_threshold("yoy_change_max_pct") / 100.0
+        self.per_capita_bound = p.PLANT_SITING_SHARE_OF_BOUND * gate_threshold(
+            "per_capita_max_tco2"
+        )
+        self.residents = world.population(p.BASE_YEAR) * 1e4
         self.rng = world.rng("coal-siting")
         self.first_year = min(p.PROVINCE_SCOPE1_MT)
         self.plants: list[dict] = []  # sited so far: county, capacity, fractions by year
@@ -728,12 +734,13 @@ class CoalSiting:
         for other in self.plants:
             if self.fraction(other, plant["year"] - 1) > 0:
                 existing[self.index[other["county"]]] = True
-        worst = np.array(
-            [
-                self.changes([*self.plants, {**plant, "county": code}], plant["year"])[i]
-                for i, code in enumerate(self.codes)
-            ]
-        )
+        worst = np.full(len(self.codes), np.inf)
+        for i, code in enumerate(self.codes):
+            trial = [*self.plants, {**plant, "county": code}]
+            per_capita = self.loads(trial, plant["year"] + 1)[i] / self.residents[i]
+            change = self.changes(trial, plant["year"])[i]
+            # Over the per-capita share counts as beyond the bound (a last resort only).
+            worst[i] = change if per_capita <= self.per_capita_bound else self.bound + change
         for allowed in (existing & (self.weights > 0), self.weights > 0):
             fits = allowed & (worst <= self.bound)
             if fits.any():
@@ -775,9 +782,9 @@ class CoalSiting:
         return closing
 
 
-def yoy_change_max_pct() -> float:
-    """The quality gate's bound on a division's year-on-year change (quality/thresholds.yml,
-    where it is declared; the project's file, not an override of EMISSIONS_QUALITY_THRESHOLDS,
-    so that the world does not depend on the environment)."""
-    entry = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8"))["yoy_change_max_pct"]
+def gate_threshold(name: str) -> float:
+    """A bound of the quality gates (quality/thresholds.yml, where it is declared; the
+    project's file, not an override of EMISSIONS_QUALITY_THRESHOLDS, so that the world does
+    not depend on the environment)."""
+    entry = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8"))[name]
     return float(entry["value"] if isinstance(entry, dict) else entry)

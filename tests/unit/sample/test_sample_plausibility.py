@@ -18,7 +18,7 @@ from sample_helpers import SEEDS, seed
 from quality.gate import THRESHOLDS_FILE
 from sample.energy import EnergyModel
 from sample.output import county_output_t, sample_products
-from sample.world import World, yoy_change_max_pct
+from sample.world import World, gate_threshold
 
 # The default world (2015 to the end of 2025) and the integration suite's (seed 7, 2017-2020).
 WORLDS = [(7, 2015, 2025), (7, 2017, 2020)]
@@ -78,7 +78,7 @@ def test_county_city_and_sector_totals_stay_within_the_year_on_year_bounds(
     world = World(seed_, first_year, last_year, SEEDS)
     totals = county_sector_totals(world)
     division_bound = bound("yoy_change_max_pct")
-    assert yoy_change_max_pct() == division_bound  # the siting reads the same declaration
+    assert gate_threshold("yoy_change_max_pct") == division_bound  # the siting reads the same
     for key, limit in (
         ("division_code", division_bound),
         ("city_code", division_bound),
@@ -106,3 +106,26 @@ def test_plants_opening_and_closing_still_move_their_county():
         after = model.coal_for_power_tce(year + 1)[row["division_code"]]
         moved.append(abs(after / before - 1))
     assert sorted(moved)[len(moved) // 2] > 0.05
+
+
+@pytest.mark.parametrize(("seed_", "first_year", "last_year"), WORLDS)
+def test_no_county_emits_more_per_resident_than_the_range_gate_allows(seed_, first_year, last_year):
+    world = World(seed_, first_year, last_year, SEEDS)
+    totals = county_sector_totals(world).group_by("division_code", "year").agg(pl.col("tco2").sum())
+    residents = pl.concat(
+        pl.DataFrame(
+            {
+                "division_code": world.county_codes,
+                "year": year,
+                "residents": world.population(year) * 1e4,
+            },
+            schema_overrides={"year": pl.Int32},
+        )
+        for year in world.years
+    )
+    per_capita = totals.join(residents, on=["division_code", "year"]).with_columns(
+        (pl.col("tco2") / pl.col("residents")).alias("tco2_per_capita")
+    )
+    assert per_capita.height == len(world.county_codes) * len(world.years)
+    beyond = per_capita.filter(pl.col("tco2_per_capita") > bound("per_capita_max_tco2"))
+    assert beyond.is_empty(), beyond
