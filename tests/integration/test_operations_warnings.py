@@ -202,7 +202,8 @@ def test_a_small_revision_stays_below_the_threshold(revised):
 
 def test_a_2022_only_landing_zone_publishes_with_freshness_warnings(tmp_path: Path):
     """Correct accounts of 2022 alone are published, whatever the date; that the 2022 annual
-    finals and the later periods are late is a warning, as of a pinned reference date."""
+    finals and the later periods are late is a warning, as of a pinned reference date. The
+    world as of 2022-12-31 has its quicks to November (December's arrives on 2023-01-20)."""
     from sample import generate_landing_zone
 
     settings = Settings.from_env(
@@ -222,7 +223,7 @@ def test_a_2022_only_landing_zone_publishes_with_freshness_warnings(tmp_path: Pa
     warnings = "\n".join(outcome.warning_lines)
     assert (
         "check raw_stats__energy_consumption:freshness: stats/energy_consumption: no annual "
-        "final delivered, expected 2022 by 2023-10-31; latest monthly quick report 2022-12, "
+        "final delivered, expected 2022 by 2023-10-31; latest monthly quick report 2022-11, "
         "expected 2024-05 by 2024-06-20"
     ) in warnings, warnings
     assert "power/meter_daily: latest daily meter readings 2022-12-31, expected 2024-06-29" in (
