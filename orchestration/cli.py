@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,27 +25,67 @@ def _years(text: str) -> tuple[int, int]:
     return first_year, last_year
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def sample_as_of(args: argparse.Namespace, settings: Settings) -> date:
+    """The sample's last day with data: --as-of; else the day before the platform's today
+    (EMISSIONS_AS_OF, else today in China), or 31 December of --years' last year if earlier."""
+    from orchestration.settings import last_day_with_data
+
+    if getattr(args, "as_of", None) is not None:
+        return args.as_of
+    as_of = last_day_with_data(settings.as_of)
+    if args.years and args.years[1] < as_of.year:
+        return date(args.years[1], 12, 31)
+    return as_of
+
+
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     from sample import generate_landing_zone
 
-    first_year, last_year = args.years or (settings.first_year, settings.last_year)
+    as_of = sample_as_of(args, settings)
+    first_year = args.years[0] if args.years else settings.first_year
+    if args.years and args.years[1] != as_of.year:
+        print(
+            f"emissions sample: --years {args.years[0]}-{args.years[1]} ends in another year than "
+            f"the as-of date {as_of} (the world's years run to the as-of date's)",
+            file=sys.stderr,
+        )
+        return 2
+    if as_of.year < first_year:
+        print(f"emissions sample: the as-of date {as_of} is before {first_year}", file=sys.stderr)
+        return 2
     out = Path(args.out).resolve() if args.out else settings.landing_dir
     started = time.perf_counter()
     summary = generate_landing_zone(
         out,
         first_year=first_year,
-        last_year=last_year,
+        as_of=as_of,
         scale=args.scale or settings.sample_scale,
         seed=settings.sample_seed if args.seed is None else args.seed,
         progress=sys.stderr.isatty(),
     )
-    print(f"sample landing zone: {out}")
+    landing_day = date.fromordinal(as_of.toordinal() + 1)
+    print(f"sample landing zone: {out} (data up to {as_of}, as delivered by {landing_day})")
     for feed, files in sorted(summary.files_per_feed.items()):
         print(f"  {feed:<28} {files:>5} files {summary.rows_per_feed.get(feed, 0):>12,} rows")
     print(
         f"  {summary.total_files} files, {summary.total_rows:,} rows, "
         f"{time.perf_counter() - started:.1f}s"
     )
+    if as_of.year > settings.last_year or first_year < settings.first_year:
+        print(
+            f"warning: the sample's years {first_year}-{as_of.year} are outside the platform's "
+            f"{settings.first_year}-{settings.last_year} (EMISSIONS_FIRST_YEAR, "
+            "EMISSIONS_LAST_YEAR): the ingest rejects the files of the other years "
+            "(period_out_of_range)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -158,7 +199,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.runner import province_summary
 
     if not any(settings.landing_dir.rglob("*.*")) if settings.landing_dir.exists() else True:
-        cmd_sample(argparse.Namespace(out=None, years=None, scale=None, seed=None), settings)
+        sample_args = argparse.Namespace(
+            out=None, years=None, scale=None, seed=None, as_of=args.as_of
+        )
+        if cmd_sample(sample_args, settings) != 0:
+            return 1
     outcome = _materialise(settings, None, args.verbose)
     if outcome is None or not outcome.success:
         return 1
@@ -301,7 +346,18 @@ def parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="write a generated sample landing zone")
     sample.add_argument("--out", help="landing zone to write (default $EMISSIONS_LANDING)")
-    sample.add_argument("--years", type=_years, help="FIRST-LAST, e.g. 2015-2025")
+    sample.add_argument(
+        "--as-of",
+        type=_day,
+        help="the last day with data, YYYY-MM-DD (default: yesterday, China time; the files "
+        "are those that would have arrived by the next morning)",
+    )
+    sample.add_argument(
+        "--years",
+        type=_years,
+        help="FIRST-LAST, e.g. 2015-2026: the first year, and the as-of date's year (a LAST "
+        "before yesterday's year makes the as-of date 31 December of it)",
+    )
     sample.add_argument("--scale", type=int, help="size factor; 1 is small and fast")
     sample.add_argument("--seed", type=int, help="random seed (same seed, same files)")
     sample.set_defaults(handler=cmd_sample)
@@ -327,6 +383,11 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--verbose", action="store_true", help="stream every Dagster event and dbt log line"
+    )
+    demo.add_argument(
+        "--as-of",
+        type=_day,
+        help="the sample's last day with data when it writes one (default: yesterday)",
     )
     demo.set_defaults(handler=cmd_demo)
 

@@ -26,6 +26,12 @@ def reference_date(as_of: date | None = None) -> date:
     return as_of if as_of is not None else datetime.now(CHINA).date()
 
 
+def last_day_with_data(as_of: date | None = None) -> date:
+    """The day before the platform's today: the last day whose meter and dispatch files have
+    come in (they arrive the next morning), the default as-of date of the sample world."""
+    return reference_date(as_of) - timedelta(days=1)
+
+
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
 
@@ -95,8 +101,10 @@ class Settings:
         engine = env.get("EMISSIONS_ENGINE", "").strip() or ENGINES[0]
         if engine not in ENGINES:
             raise SettingsError(f"EMISSIONS_ENGINE={engine!r} is not one of {', '.join(ENGINES)}")
+        as_of = day("EMISSIONS_AS_OF")
         first_year = integer("EMISSIONS_FIRST_YEAR", 2015, 1990)
-        last_year = integer("EMISSIONS_LAST_YEAR", 2025, 1990)
+        # By default the platform accounts up to the year in progress: that of yesterday.
+        last_year = integer("EMISSIONS_LAST_YEAR", last_day_with_data(as_of).year, 1990)
         if last_year < first_year:
             raise SettingsError(
                 f"EMISSIONS_LAST_YEAR={last_year} is before EMISSIONS_FIRST_YEAR={first_year}"
@@ -114,7 +122,7 @@ class Settings:
             last_year=last_year,
             sample_seed=integer("EMISSIONS_SAMPLE_SEED", 42, 0),
             sample_scale=integer("EMISSIONS_SAMPLE_SCALE", 1, 1),
-            as_of=day("EMISSIONS_AS_OF"),
+            as_of=as_of,
             engine=engine,
             lake_dir=path("EMISSIONS_LAKE", home / "lake"),
         )
@@ -169,7 +177,12 @@ ENVIRONMENT: dict[str, tuple[str, str, str]] = {
         "Published releases kept per table (older ones are pruned).",
     ),
     "EMISSIONS_FIRST_YEAR": ("first_year", "2015", "First year of the sample and the marts."),
-    "EMISSIONS_LAST_YEAR": ("last_year", "2025", "Last year of the sample and the marts."),
+    "EMISSIONS_LAST_YEAR": (
+        "last_year",
+        "the year of yesterday",
+        "Last year of the sample and the marts: by default the year in progress (that of the day "
+        "before EMISSIONS_AS_OF).",
+    ),
     "EMISSIONS_SAMPLE_SEED": ("sample_seed", "42", "Seed of the generated sample landing zone."),
     "EMISSIONS_SAMPLE_SCALE": ("sample_scale", "1", "Scale of the generated sample."),
     "EMISSIONS_AS_OF": (

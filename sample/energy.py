@@ -8,6 +8,8 @@ consumption. Each flow is then spread over the counties that have the industry.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -15,6 +17,7 @@ import polars as pl
 
 from ingest.feeds import ENERGY_CONSUMPTION
 from sample import parameters as p
+from sample.fleet import Fleet, days_in_year
 from sample.output import process_tco2
 from sample.seeds import Vocabulary
 from sample.world import World
@@ -78,11 +81,45 @@ def transformation_index(use: str, group: str, year: int) -> float:
     return p.interpolate(p.GROUP_TRENDS[group], year)
 
 
+@dataclass(frozen=True)
+class Smelter:
+    """A new aluminium smelter (parameters.NEW_SMELTERS)."""
+
+    division_code: str
+    opened_on: dt.date
+    tonnes_per_year: float
+
+    def mwh(self, year: int) -> float:
+        """Its electricity of ``year`` (MWh): from its first day on."""
+        days = days_in_year(year)
+        if year < self.opened_on.year:
+            return 0.0
+        start = self.opened_on.timetuple().tm_yday if year == self.opened_on.year else 1
+        running = (days - start + 1) / days
+        return self.tonnes_per_year * p.SMELTER_KWH_PER_T / 1000.0 * running
+
+
+def new_smelters(world: World) -> list[Smelter]:
+    return [
+        Smelter(world.divisions.county_code(city, county), dt.date.fromisoformat(day), tonnes)
+        for city, county, day, tonnes in p.NEW_SMELTERS
+    ]
+
+
+def fuel_switched_share(first_year: int, per_year: float, year: int) -> float:
+    """Share of a county's heating coal switched by ``year`` (parameters.FUEL_SWITCHING)."""
+    if year < first_year:
+        return 0.0
+    return min(p.FUEL_SWITCHING_MAX_SHARE, per_year * (year - first_year + 1))
+
+
 class EnergyModel:
     """Province flows and their county cells for every year of a world."""
 
     def __init__(self, world: World):
         self.world = world
+        self.fleet = Fleet(world)
+        self._county_tables: dict[int, pl.DataFrame] = {}
 
     @cached_property
     def base_flows(self) -> pl.DataFrame:
@@ -133,6 +170,7 @@ class EnergyModel:
                 value = (
                     p.interpolate(p.ELECTRICITY_100M_KWH, year)
                     / p.ELECTRICITY_100M_KWH[p.BASE_YEAR]
+                    * (1.0 + p.ELECTRICITY_SHIFT_PER_YEAR[group]) ** (year - p.BASE_YEAR)
                 )
             elif energy == heat:
                 value = (1.0 + p.HEAT_INDEX_PER_YEAR) ** (year - p.BASE_YEAR)
@@ -171,9 +209,30 @@ class EnergyModel:
         urban = world.profiles["urban"] / world.profiles["urban"].sum()
         electricity, heat = world.vocabulary.electricity, world.vocabulary.heat
         units_by_industry = self._reporting_units()
+        power_industry = world.vocabulary.power_sector.industry_code
+        coal_counties = np.isin(
+            codes,
+            world.plants.filter(
+                pl.col("fuel_type").is_in(sorted(world.vocabulary.coal_fired_fuel_types))
+            )["division_code"].to_list(),
+        )
         parts = []
         for row in flows.iter_rows(named=True):
             industry, energy, use = row["industry_code"], row["energy_name"], row["use"]
+            if self.is_coal_for_power(industry, energy, use):
+                # Every county with a coal plant; the weights of a year are the plants' coal use.
+                keep = coal_counties
+                parts.append(
+                    pl.DataFrame(
+                        {
+                            "flow": np.full(keep.sum(), row["flow"], dtype=np.uint32),
+                            "division_code": codes[keep],
+                            "weight": np.full(keep.sum(), 1.0 / keep.sum()),
+                            "reporting_units": units_by_industry[power_industry][keep],
+                        }
+                    )
+                )
+                continue
             rng = world.rng("cells", industry, energy, use)
             weight = world.industry_weights[industry].copy()
             if p.USE_SHAPES.get(use) == "heating":  # heat plants sit in the towns
@@ -256,19 +315,141 @@ class EnergyModel:
             result[industry] = np.clip(units, 1, 40)
         return result
 
+    def is_coal_for_power(self, industry: str, energy: str, use: str) -> bool:
+        """A flow of coal burnt by the coal-fired plants (44 x 火力发电 of
+        parameters.COAL_FOR_POWER_VARIETIES)."""
+        vocabulary = self.world.vocabulary
+        return (
+            industry == vocabulary.power_sector.industry_code
+            and p.USE_SHAPES.get(use) == "power"
+            and energy in p.COAL_FOR_POWER_VARIETIES
+        )
+
+    @cached_property
+    def coal_for_power_flows(self) -> list[int]:
+        return [
+            row["flow"]
+            for row in self.base_flows.iter_rows(named=True)
+            if self.is_coal_for_power(row["industry_code"], row["energy_name"], row["use"])
+        ]
+
+    def switching_multipliers(self, year: int) -> pl.DataFrame:
+        """flow, division_code, multiplier of the cells moved by fuel switching in ``year``."""
+        flows = self.base_flows
+        rows = []
+        for city, county, first_year, per_year, to in p.FUEL_SWITCHING:
+            share = fuel_switched_share(first_year, per_year, year)
+            if share == 0.0:
+                continue
+            code = self.world.divisions.county_code(city, county)
+            for row in flows.iter_rows(named=True):
+                if row["industry_code"] not in p.FUEL_SWITCHING_INDUSTRIES:
+                    continue
+                if row["energy_name"] in p.FUEL_SWITCHING_COAL:
+                    multiplier = 1.0 - share
+                elif row["energy_name"] == to:
+                    multiplier = 1.0 + share * p.FUEL_SWITCHING_GAIN[to]
+                else:
+                    continue
+                rows.append((row["flow"], code, multiplier))
+        return pl.DataFrame(
+            rows,
+            schema={"flow": pl.UInt32, "division_code": pl.String, "multiplier": pl.Float64},
+            orient="row",
+        )
+
+    @cached_property
+    def smelters(self) -> list[Smelter]:
+        return new_smelters(self.world)
+
+    @cached_property
+    def smelter_flow(self) -> int:
+        vocabulary = self.world.vocabulary
+        (flow,) = self.base_flows.filter(
+            (pl.col("industry_code") == p.SMELTER_INDUSTRY)
+            & (pl.col("energy_name") == vocabulary.electricity)
+        )["flow"]
+        return flow
+
+    def smelter_mwh(self, year: int) -> dict[str, float]:
+        """The new smelters' electricity of ``year`` by county (MWh)."""
+        by_county: dict[str, float] = {}
+        for smelter in self.smelters:
+            by_county[smelter.division_code] = by_county.get(
+                smelter.division_code, 0.0
+            ) + smelter.mwh(year)
+        return by_county
+
     def county_table(self, year: int) -> pl.DataFrame:
-        """County cells of ``year``: flow, division_code, quantity (canonical), units."""
+        """County cells of ``year``: flow, division_code, quantity (canonical), units.
+
+        Each flow's province quantity spread by the cells' weights, jittered by year and moved
+        by fuel switching; the coal for power follows the coal plants' coal use of the year;
+        the new smelters' electricity is their county's, out of the flow's province total.
+        """
+        if year not in self._county_tables:
+            self._county_tables[year] = self._county_table(year)
+        return self._county_tables[year]
+
+    def _county_table(self, year: int) -> pl.DataFrame:
         flows = self.province_flows(year).select("flow", "quantity")
         cells = self.cells
         rng = self.world.rng("county-year", year)
         jitter = rng.lognormal(0.0, 0.05, cells.height)
+        coal_use = self.fleet.coal_tce_by_county(year)
+        coal_for_power = pl.col("flow").is_in(self.coal_for_power_flows)
+        smelters = self.smelter_mwh(year)
+        extra = (
+            pl.when(pl.col("flow") == self.smelter_flow)
+            .then(
+                pl.col("division_code").replace_strict(
+                    smelters, default=0.0, return_dtype=pl.Float64
+                )
+            )
+            .otherwise(0.0)
+        )
         return (
-            cells.with_columns((pl.col("weight") * pl.Series(jitter)).alias("weight"))
+            cells.join(self.switching_multipliers(year), on=["flow", "division_code"], how="left")
+            .with_columns(
+                pl.when(coal_for_power)
+                .then(
+                    pl.col("division_code").replace_strict(
+                        coal_use, default=0.0, return_dtype=pl.Float64
+                    )
+                )
+                .otherwise(
+                    pl.col("weight") * pl.Series(jitter) * pl.col("multiplier").fill_null(1.0)
+                )
+                .alias("weight"),
+                extra.alias("extra"),
+            )
             .with_columns(pl.col("weight") / pl.col("weight").sum().over("flow"))
             .join(flows, on="flow", how="left")
-            .with_columns((pl.col("quantity") * pl.col("weight")).alias("quantity"))
-            .drop("weight")
+            .with_columns(
+                (
+                    (pl.col("quantity") - pl.col("extra").sum().over("flow")) * pl.col("weight")
+                    + pl.col("extra")
+                ).alias("quantity")
+            )
+            .drop("weight", "multiplier", "extra")
         )
+
+    def coal_for_power_tce(self, year: int) -> dict[str, float]:
+        """The statistics' coal for power (COAL_FOR_POWER_VARIETIES, tce) per county."""
+        world = self.world
+        table = self.county_table(year).filter(pl.col("flow").is_in(self.coal_for_power_flows))
+        names = self.base_flows.select("flow", "energy_name")
+        table = table.join(names, on="flow")
+        tce = table.with_columns(
+            (
+                pl.col("quantity")
+                * pl.col("energy_name").replace_strict(
+                    world.ncv_gj_per_unit, return_dtype=pl.Float64
+                )
+                / p.GJ_PER_TCE
+            ).alias("tce")
+        )
+        return dict(tce.group_by("division_code").agg(pl.col("tce").sum()).iter_rows())
 
     def flow_attributes(self) -> pl.DataFrame:
         return self.base_flows.select(

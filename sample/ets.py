@@ -5,7 +5,9 @@ new power plants, a few renamed or moved entities, and in 2024 the steel, cement
 aluminium plants whose first compliance year is 2024. Every entity is delivered in a file of
 its first compliance year at the latest, so a load that goes year by year knows it before its
 first compliance record. Updates carry only the changed and new entities; none is deleted.
-Compliance for year Y is verified in Y+1, so the last year of the world has none yet.
+Compliance for year Y is verified in Y+1 and arrives when the delivery calendar has it due
+(31 December of Y+1); an entity file arrives on its date. Only what has arrived by the world's
+as-of date is delivered.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from ingest.feeds import ETS_COMPLIANCE, ETS_ENTITIES
+from sample.arrivals import has_arrived, landing_day
 from sample.output import county_output_t
 from sample.power import PowerModel
 from sample.recorder import Recorder
@@ -84,7 +87,7 @@ def entity_deliveries(world: World) -> list[tuple[dt.date, pl.DataFrame]]:
         deliveries = [(start, merged.sort("entity_id"))] + [
             (date, frame) for date, frame in deliveries if date > start
         ]
-    return deliveries
+    return [(date, frame) for date, frame in deliveries if date <= landing_day(world.as_of)]
 
 
 def write_entities(world: World, recorder: Recorder) -> pl.DataFrame:
@@ -161,7 +164,9 @@ def write_compliance(
 ) -> None:
     """One XLSX per compliance year, for the years already verified."""
     feed = "ets/compliance"
-    for year in range(max(ETS_START, world.first_year), world.last_year):
+    for year in range(max(ETS_START, world.first_year), world.last_year + 1):
+        if not has_arrived(feed, None, dt.date(year, 1, 1), world.as_of):
+            continue
         frame = compliance_frame(world, model, entities, year)
         if frame.height == 0:
             continue

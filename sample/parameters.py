@@ -249,7 +249,7 @@ GROUP_TRENDS: dict[str, dict[int, float]] = {
                  2020: 1.0, 2021: 1.0, 2022: 0.94, 2023: 0.92, 2024: 0.88, 2025: 0.86},
     "nonferrous": {2010: 0.6, 2015: 0.62, 2016: 0.72, 2017: 0.885, 2018: 0.93, 2019: 1.0,
                    2020: 1.05, 2021: 1.1, 2022: 1.15, 2023: 1.2, 2024: 1.22, 2025: 1.24},
-    "chemicals": {2010: 0.7, 2015: 0.6, 2016: 0.5, 2017: 1.1, 2018: 1.15, 2019: 1.0,
+    "chemicals": {2010: 0.7, 2015: 0.8, 2016: 0.9, 2017: 1.1, 2018: 1.15, 2019: 1.0,
                   2020: 1.05, 2021: 1.1, 2022: 1.15, 2023: 1.2, 2024: 1.22, 2025: 1.25},
     "mining": {2010: 1.0, 2015: 1.0, 2016: 0.94, 2017: 1.0, 2018: 0.96, 2019: 1.0,
                2020: 1.02, 2021: 1.06, 2022: 1.1, 2023: 1.12, 2024: 1.1, 2025: 1.1},
@@ -634,3 +634,90 @@ MONTHLY_SHAPES: dict[str, tuple[float, ...]] = {
 # Quick reports undercount the final annual figures (late and small reporters): the annual
 # revision of the second-to-last year is this much above the sum of its monthly quicks.
 QUICK_UNDERCOUNT = 0.03
+
+# --- The world as of a day: quick reports kept, the daily window -----------------------
+
+# Monthly quick reports are delivered for the year in progress and this many years before it
+# (older years were loaded as finals only): the year before last carries the annual revision
+# of its quicks once its final is in.
+QUICK_HISTORY_YEARS = 2
+# Full years of daily meter and dispatch data before the as-of year, per unit of scale
+# (capped at the world's first year): scale 1 has the last three full years and the year in
+# progress up to the as-of date.
+DAILY_HISTORY_YEARS_PER_SCALE = 3
+
+# --- Metered against reported electricity ------------------------------------------------
+
+# Share of an industry's end-use electricity (终端消费 of 电力, as the statistics report it)
+# that its own plants generate (自备电厂): consumed on site, never metered by the grid. The
+# industries with thermal generation of their own in BASE_FLOWS (火力发电 rows): steel,
+# coking, chemicals, non-ferrous (magnitudes of the provinces' captive-power surveys).
+SELF_GENERATION_SHARE: dict[str, float] = {"31": 0.08, "25": 0.06, "26": 0.05, "32": 0.10}
+# The reporting difference between the grid's meters and the enterprises' reports of a
+# county x industry x year (lognormal sigma): accounts filed under another industry,
+# reporting periods that are not calendar months, estimated readings.
+METER_REPORTING_SIGMA = 0.02
+
+# --- Drift of the electricity -> direct-emissions relation ------------------------------
+
+# Efficiency gains and electrification: each year a group's electricity grows by this share
+# against its fuels (before both are calibrated to the province's totals), so its CO2 per MWh
+# falls by about as much a year against the province's (electric-arc steel, kiln waste-heat
+# power, electric trucks and railways, heat pumps; synthetic magnitudes).
+ELECTRICITY_SHIFT_PER_YEAR: dict[str, float] = {
+    "power": 0.0, "steel": 0.03, "coking": 0.01, "building": 0.02, "nonferrous": 0.005,
+    "chemicals": 0.015, "mining": 0.01, "other_industry": 0.02, "transport": 0.05,
+    "households": 0.02, "services": 0.025, "agriculture": 0.01, "construction": 0.02,
+}  # fmt: skip
+# Fuel switching of clean winter heating (清洁取暖 煤改气 / 煤改电, from 2017): in these
+# counties a further share of the households' and services' coal each year from the first
+# year (up to FUEL_SWITCHING_MAX_SHARE) goes to gas or electricity: (city, county, first year,
+# share per year, the energy switched to).
+FUEL_SWITCHING: list[tuple[str, str, int, float, str]] = [
+    ("太原市", "小店区", 2017, 0.15, "天然气"),
+    ("太原市", "杏花岭区", 2017, 0.15, "天然气"),
+    ("晋中市", "榆次区", 2018, 0.12, "电力"),
+    ("临汾市", "尧都区", 2019, 0.12, "电力"),
+    ("运城市", "盐湖区", 2020, 0.10, "天然气"),
+    ("大同市", "平城区", 2021, 0.12, "电力"),
+    ("长治市", "潞州区", 2022, 0.12, "天然气"),
+    ("忻州市", "忻府区", 2023, 0.12, "电力"),
+]
+FUEL_SWITCHING_MAX_SHARE = 0.8
+FUEL_SWITCHING_INDUSTRIES = ("HH_URBAN", "HH_RURAL", "61", "62", "83", "84", "92")
+FUEL_SWITCHING_COAL = ("原煤", "型煤")
+# How much the energy switched to grows per unit of coal share switched (heat pumps need a
+# third of the energy of a coal stove; a gas boiler about as much).
+FUEL_SWITCHING_GAIN: dict[str, float] = {"电力": 0.35, "天然气": 1.0}
+# The heating season: households' and services' heating fuels, heat and the heat supply of
+# power plants follow MONTHLY_SHAPES["heating"] (January 20.5 %, July 1 %), their electricity
+# MONTHLY_SHAPES["household_electricity"] (January 10 %, July 9.5 %): winter raises direct
+# emissions far more than electricity.
+# Coal plants closing mid-year (上大压小: small old units shut as large ones come on line):
+# year -> how many plants of at most CLOSING_PLANT_MAX_MW, the least efficient first, close on
+# a day of that year. Plants also open mid-year: each on its commissioning day
+# (world.COAL_UNIT_CONFIGURATIONS: 1000 MW units 2016-2021, some 600-660 MW to 2023).
+COAL_PLANT_CLOSURES: dict[int, int] = {2018: 1, 2019: 1, 2020: 2, 2022: 1, 2023: 2, 2025: 1}
+CLOSING_PLANT_MAX_MW = 300.0
+# Siting of the coal plants that open or close inside the world's years (world.CoalSiting):
+# the opening or closing may move its county's total CO2 in a year by at most this share of
+# the quality gate's year-on-year bound (yoy_change_max_pct, quality/thresholds.yml), the rest
+# being the year's other changes (trends, the spread of a county's cells, fuel switching), and
+# the county's CO2 per resident may reach this share of per_capita_max_tco2.
+PLANT_SITING_SHARE_OF_BOUND = 0.6
+# The coal varieties the coal-fired plants burn in the statistics (44 x 火力发电): their
+# county quantities follow the plants' coal use, and the plants' reported coal use
+# (generation_daily.coal_consumption_tce) adds up to them.
+COAL_FOR_POWER_VARIETIES = ("原煤", "其他洗煤", "煤矸石")
+# New aluminium smelters (electrolysis: ~13,500 kWh per tonne and little fuel): (city, county,
+# first day, tonnes a year). The county's non-ferrous electricity rises from that day while its
+# direct emissions barely move.
+NEW_SMELTERS: list[tuple[str, str, str, float]] = [
+    ("吕梁市", "兴县", "2019-07-01", 250_000.0),
+    ("忻州市", "原平市", "2023-05-01", 200_000.0),
+    ("吕梁市", "交口县", "2026-03-01", 150_000.0),
+]
+SMELTER_KWH_PER_T = 13_500.0
+SMELTER_INDUSTRY = "32"
+# The heat of one tonne of standard coal (GB/T 2589-2020: 1 kgce = 29 307.6 kJ).
+GJ_PER_TCE = 29.3076

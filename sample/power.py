@@ -20,12 +20,15 @@ from tqdm import tqdm
 from ingest.feeds import GENERATION_DAILY, POWER_ACCOUNTS
 from sample import parameters as p
 from sample.energy import EnergyModel
+from sample.fleet import days_in_year
 from sample.output import county_output_t
 from sample.recorder import Recorder
 from sample.world import World
 from sample.writers import write_csv, write_parquet
 
-METER_ACCOUNTS_PER_SCALE = 1500
+# Non-household accounts per unit of scale (at least one per county x industry of the
+# statistics' electricity: ~3,700 cells).
+METER_ACCOUNTS_PER_SCALE = 4000
 # Customer types (ref_customer_types) of the households' aggregated accounts and of the
 # carbon-market plants' accounts.
 HOUSEHOLD_CUSTOMER_TYPE = "居民"
@@ -56,16 +59,12 @@ FUEL_SEASON = {
 }
 # Fuel types whose output follows the weather day by day (the others run steadily).
 WEATHER_DRIVEN_FUEL_TYPES = ("风电", "光伏")
-# Full-load hours per year of the plants that are not the residual (coal takes the rest).
-FULL_LOAD_HOURS = {"风电": 1900.0, "光伏": 1250.0, "水电": 1800.0, "燃气": 3000.0,
-                   "煤层气": 4500.0, "生物质": 5500.0}  # fmt: skip
 # Tonnes CO2 per MWh of gas-fired plants (coal plants: from their coal use and the seed).
 GAS_TCO2_PER_MWH = {"燃气": 0.38, "煤层气": 0.45}
-EXPORT_SHARE_OF_EXPORT_PLANTS = 0.85
-# The fuel the coal-fired plants burn (a variety of ref_energy_factors), and the heat of one
-# tonne of standard coal (GB/T 2589-2020: 1 kgce = 29 307.6 kJ).
+# A coal plant's day: a forced outage (half the units down) with this probability.
+OUTAGE_PROBABILITY, OUTAGE_OUTPUT = 0.03, 0.5
+# The fuel the coal-fired plants burn (a variety of ref_energy_factors).
 COAL_PLANT_FUEL = "原煤"
-GJ_PER_TCE = 29.3076
 # Accounts appear in the registry this many days before they are energised.
 PRE_REGISTRATION_DAYS = 31
 GENERATION_COLUMNS = list(GENERATION_DAILY.columns)  # the contract's columns, in its order
@@ -73,14 +72,17 @@ ACCOUNT_COLUMNS = list(POWER_ACCOUNTS.columns)  # the contract's columns, in its
 
 
 def daily_window(world: World, days: int) -> list[dt.date]:
-    """The last ``days`` days of the world's range (never before its first day)."""
-    last = dt.date(world.last_year, 12, 31)
+    """The last ``days`` days up to the world's as-of date (never before its first day)."""
+    last = world.as_of
     first = max(last - dt.timedelta(days=days - 1), dt.date(world.first_year, 1, 1))
     return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
 
 
-def default_daily_days(scale: int) -> int:
-    return 31 * scale
+def default_daily_days(world: World, scale: int) -> int:
+    """The days of the default window: ``DAILY_HISTORY_YEARS_PER_SCALE`` x ``scale`` full
+    years before the as-of year, then the as-of year up to the as-of date."""
+    first = dt.date(world.as_of.year - p.DAILY_HISTORY_YEARS_PER_SCALE * scale, 1, 1)
+    return (world.as_of - first).days + 1
 
 
 def customer_types(world: World) -> tuple[str, ...]:
@@ -88,73 +90,55 @@ def customer_types(world: World) -> tuple[str, ...]:
     return tuple(t for t in world.vocabulary.customer_types if t in WEEKDAY_FACTORS)
 
 
-class PowerModel:
-    """Annual generation per plant, calibrated to the province's generation and exports."""
+def mean_over_year(shape: tuple[float, ...], year: int) -> float:
+    """The mean over the days of ``year`` of a monthly factor ``shape`` (Jan..Dec)."""
+    days = [
+        (dt.date(year + (m == 12), m % 12 + 1, 1) - dt.date(year, m, 1)).days for m in range(1, 13)
+    ]
+    return float(np.dot(shape, days) / sum(days))
 
-    def __init__(self, world: World):
+
+class PowerModel:
+    """Annual generation, coal use and CO2 per plant: generation calibrated to the province's
+    generation and exports (sample.fleet), coal use to the statistics' coal for power."""
+
+    def __init__(self, world: World, energy: EnergyModel | None = None):
         self.world = world
+        self.energy = energy if energy is not None else EnergyModel(world)
+        self.fleet = self.energy.fleet
+        self._annual: dict[int, pl.DataFrame] = {}
 
     def coal_tco2_per_tce(self) -> float:
         """CO2 of one tonne of standard coal burnt as raw coal: the seed's factor / its NCV,
         times the GJ of a tonne of standard coal (29.3076 GJ, GB/T 2589-2020)."""
         fuel = COAL_PLANT_FUEL
-        return self.world.factors[fuel] / self.world.ncv_gj_per_unit[fuel] * GJ_PER_TCE
+        return self.world.factors[fuel] / self.world.ncv_gj_per_unit[fuel] * p.GJ_PER_TCE
 
-    @cached_property
+    @property
     def plants(self) -> pl.DataFrame:
-        """Plants with a commissioning day of year and a fixed efficiency spread."""
-        rng = self.world.rng("plant-days")
-        plants = self.world.plants
-        return plants.with_columns(
-            pl.Series("commissioned_doy", rng.integers(1, 366, plants.height)),
-            pl.Series("plant_factor", rng.lognormal(0.0, 0.1, plants.height)),
-        )
-
-    def operating_fraction(self, year: int) -> pl.Expr:
-        """Share of ``year`` the plant ran: 0 before, part of its first year, then 1."""
-        return (
-            pl.when(pl.col("commissioned_year") < year)
-            .then(1.0)
-            .when(pl.col("commissioned_year") == year)
-            .then((366 - pl.col("commissioned_doy")) / 365.0)
-            .otherwise(0.0)
-        )
+        return self.fleet.plants
 
     def annual(self, year: int) -> pl.DataFrame:
-        """Per plant: generation_mwh, exported_mwh, coal_tce and tco2 of ``year``."""
-        generation_total = p.interpolate(p.GENERATION_100M_KWH, year) * 1e5  # MWh
-        exported_total = p.interpolate(p.EXPORTED_100M_KWH, year) * 1e5
-        plants = self.plants.with_columns(self.operating_fraction(year).alias("fraction"))
-        fixed_hours = pl.col("fuel_type").replace_strict(
-            FULL_LOAD_HOURS, default=None, return_dtype=pl.Float64
-        )
-        plants = plants.with_columns(
-            (pl.col("capacity_mw") * fixed_hours * pl.col("fraction")).alias("generation_mwh")
-        )
+        """Per plant: generation_mwh, exported_mwh, coal_tce and tco2 of ``year``.
+
+        A county's coal plants burn what the statistics report as the county's coal for power
+        (parameters.COAL_FOR_POWER_VARIETIES, in tce), split by their design consumption."""
+        if year in self._annual:
+            return self._annual[year]
+        plants = self.fleet.generation(year)
+        reported = self.energy.coal_for_power_tce(year)
+        design = self.fleet.coal_tce_by_county(year)
+        level = {code: reported.get(code, 0.0) / tce for code, tce in design.items() if tce > 0}
         coal = pl.col("fuel_type").is_in(sorted(self.world.vocabulary.coal_fired_fuel_types))
-        others = plants.filter(~coal)["generation_mwh"].sum()
-        coal_weight = plants.filter(coal).select(
-            (pl.col("capacity_mw") * pl.col("fraction") * pl.col("plant_factor")).sum()
-        )[0, 0]
-        coal_scale = max(generation_total - others, 0.0) / coal_weight
-        plants = plants.with_columns(
-            pl.when(coal)
-            .then(pl.col("capacity_mw") * pl.col("fraction") * pl.col("plant_factor") * coal_scale)
-            .otherwise(pl.col("generation_mwh"))
-            .alias("generation_mwh")
-        )
-        export_plants = plants.filter(pl.col("export_oriented"))["generation_mwh"].sum()
-        other_share = max(
-            exported_total - EXPORT_SHARE_OF_EXPORT_PLANTS * export_plants, 0.0
-        ) / max(generation_total - export_plants, 1.0)
         tco2_per_tce = self.coal_tco2_per_tce()
-        return plants.with_columns(
-            pl.when(pl.col("export_oriented"))
-            .then(EXPORT_SHARE_OF_EXPORT_PLANTS)
-            .otherwise(other_share)
-            .alias("export_share"),
+        frame = plants.with_columns(
             pl.when(coal)
-            .then(pl.col("generation_mwh") * pl.col("supply_gce_per_kwh") / 1000.0)
+            .then(
+                pl.col("raw_coal_tce")
+                * pl.col("division_code").replace_strict(
+                    level, default=0.0, return_dtype=pl.Float64
+                )
+            )
             .alias("coal_tce"),
         ).with_columns(
             (pl.col("generation_mwh") * pl.col("export_share")).alias("exported_mwh"),
@@ -168,6 +152,8 @@ class PowerModel:
             )
             .alias("tco2"),
         )
+        self._annual[year] = frame
+        return frame
 
 
 # --- power/generation_daily --------------------------------------------------------------
@@ -176,28 +162,29 @@ class PowerModel:
 def write_generation_daily(
     world: World, model: PowerModel, days: list[dt.date], recorder: Recorder
 ) -> None:
-    """One CSV per day of the dispatched plants' generation."""
+    """One CSV per day of the dispatched plants' generation.
+
+    A plant's day is its year's generation over the days it runs, times its month's shape
+    (coal: the power shape; wind, solar, hydro: their own), the weather and, for a coal plant,
+    an occasional outage, each divided by its mean over the year, so that the days of a year
+    add up to the year's generation and coal use (within the days' noise)."""
     feed = "power/generation_daily"
-    annual_by_year: dict[int, pl.DataFrame] = {}
+    coal_types = sorted(world.vocabulary.coal_fired_fuel_types)
+    power_shape = tuple(x * 12.0 for x in p.MONTHLY_SHAPES["power"])
     for day in days:
-        if day.year not in annual_by_year:
-            annual_by_year[day.year] = model.annual(day.year)
-        annual = annual_by_year[day.year]
-        doy = day.timetuple().tm_yday
-        plants = annual.filter(
-            (pl.col("commissioned_year") < day.year)
-            | ((pl.col("commissioned_year") == day.year) & (pl.col("commissioned_doy") <= doy))
+        annual = model.annual(day.year).with_columns(
+            model.fleet.operating_fraction(day.year).alias("fraction")
         )
+        plants = annual.filter(model.fleet.running(day))
         rng = world.rng("generation-day", day.isoformat())
         n = plants.height
         fuel = plants["fuel_type"].to_numpy()
-        coal = np.isin(fuel, sorted(world.vocabulary.coal_fired_fuel_types))
+        coal = np.isin(fuel, coal_types)
         month = day.month - 1
         season = np.ones(n)
         for name, shape in FUEL_SEASON.items():
-            season[fuel == name] = shape[month] / np.mean(shape)
-        power_shape = p.MONTHLY_SHAPES["power"]
-        season[coal] = power_shape[month] * 12.0
+            season[fuel == name] = shape[month] / mean_over_year(shape, day.year)
+        season[coal] = power_shape[month] / mean_over_year(power_shape, day.year)
         weather = np.ones(n)
         weather[fuel == "风电"] = rng.gamma(2.0, 0.5) * rng.lognormal(
             0.0, 0.3, (fuel == "风电").sum()
@@ -206,23 +193,18 @@ def write_generation_daily(
             rng.beta(5.0, 2.0) / (5.0 / 7.0) * rng.lognormal(0.0, 0.1, (fuel == "光伏").sum())
         )
         steady = ~np.isin(fuel, WEATHER_DRIVEN_FUEL_TYPES)
-        weather[steady] = rng.lognormal(0.0, 0.05, steady.sum())
-        outage = rng.random(n) < 0.03
-        weather[outage & coal] *= 0.5
+        weather[steady] = rng.lognormal(-0.5 * 0.05**2, 0.05, steady.sum())
+        outage = rng.random(n) < OUTAGE_PROBABILITY
+        weather[outage & coal] *= OUTAGE_OUTPUT
+        weather[coal] /= 1.0 - OUTAGE_PROBABILITY * (1.0 - OUTAGE_OUTPUT)
         # Annual generation over the days the plant runs in the year.
-        fraction = np.maximum(
-            np.where(
-                plants["commissioned_year"].to_numpy() < day.year,
-                1.0,
-                (366 - plants["commissioned_doy"].to_numpy()) / 365.0,
-            ),
-            1.0 / 365.0,
-        )
-        daily = plants["generation_mwh"].to_numpy() / (365.0 * fraction) * season * weather
+        running_days = np.maximum(plants["fraction"].to_numpy() * days_in_year(day.year), 1.0)
+        daily = plants["generation_mwh"].to_numpy() / running_days * season * weather
         capacity = plants["capacity_mw"].to_numpy()
         generation = np.minimum(daily, capacity * 24.0)
-        gce = np.nan_to_num(plants["supply_gce_per_kwh"].to_numpy().astype(float))
-        coal_tce = generation * gce / 1000.0 * rng.lognormal(0.0, 0.01, n)
+        annual_generation = np.maximum(plants["generation_mwh"].to_numpy(), 1e-9)
+        per_mwh = np.nan_to_num(plants["coal_tce"].to_numpy().astype(float)) / annual_generation
+        coal_tce = generation * per_mwh * rng.lognormal(-0.5 * 0.01**2, 0.01, n)
         exported = generation * plants["export_share"].to_numpy()
         frame = pl.DataFrame(
             {
@@ -251,15 +233,16 @@ def write_generation_daily(
 class AccountRegistry:
     """Every account of the sample with what the meter feed needs, as aligned arrays."""
 
-    frame: pl.DataFrame  # ACCOUNT_COLUMNS (dates as pl.Date) + annual_kwh
+    frame: pl.DataFrame  # ACCOUNT_COLUMNS (dates as pl.Date) + annual_kwh (the last year's)
     customer_types: tuple[str, ...]  # the types of the meter profiles, in their index order
+    # Year -> each account's mean kWh per day it is open in that year (frame order).
+    daily_kwh: dict[int, np.ndarray]
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
         epoch = dt.date(1970, 1, 1)
         far = (dt.date(9999, 12, 31) - epoch).days
         return {
-            "annual_kwh": self.frame["annual_kwh"].to_numpy(),
             "type": self.frame["customer_type"]
             .replace_strict({t: i for i, t in enumerate(self.customer_types)}, return_dtype=pl.Int8)
             .to_numpy(),
@@ -286,24 +269,61 @@ def customer_type_shares(industry: str) -> dict[str, float]:
     return {"一般工商业": 0.93, "大工业": 0.07}
 
 
-def build_accounts(
-    world: World, energy: EnergyModel, scale: int, window: list[dt.date]
-) -> AccountRegistry:
-    """The account registry: households per county, carbon-market plants, a sample of others."""
-    rng = world.rng("accounts", scale)
-    year = world.last_year
-    window_start = window[0]
-    epoch_first = dt.date(1995, 1, 1)
+def metered_share(world: World, county: str, industry: str, year: int) -> float:
+    """The grid-metered share of a cell's reported end-use electricity in ``year``: what the
+    industry's own plants do not generate (parameters.SELF_GENERATION_SHARE), times the
+    reporting difference of the cell and year (parameters.METER_REPORTING_SIGMA)."""
+    rng = world.rng("metered", county, industry, year)
+    sigma = p.METER_REPORTING_SIGMA
+    own = p.SELF_GENERATION_SHARE.get(industry, 0.0)
+    return (1.0 - own) * float(rng.lognormal(-0.5 * sigma**2, sigma))
+
+
+def electricity_cells(world: World, energy: EnergyModel, year: int) -> pl.DataFrame:
+    """The statistics' end-use electricity of every county x industry of ``year`` (kWh)."""
     table = energy.county_table(year).join(
         energy.flow_attributes().select("flow", "industry_code", "energy_name"), on="flow"
     )
-    electricity = (
+    return (
         table.filter(pl.col("energy_name") == world.vocabulary.electricity)
         .group_by("division_code", "industry_code")
         .agg((pl.col("quantity").sum() * 1000.0).alias("kwh"))  # MWh -> kWh
         .sort("division_code", "industry_code")
     )
+
+
+def open_days(opened: np.ndarray, closed: np.ndarray, year: int) -> np.ndarray:
+    """Days of ``year`` each account is open (opened <= day < closed, days since 1970)."""
+    epoch = dt.date(1970, 1, 1)
+    start = (dt.date(year, 1, 1) - epoch).days
+    end = (dt.date(year + 1, 1, 1) - epoch).days
+    return np.clip(np.minimum(closed, end) - np.maximum(opened, start), 0, None)
+
+
+def build_accounts(
+    world: World, energy: EnergyModel, scale: int, window: list[dt.date]
+) -> AccountRegistry:
+    """The account registry: households per county, carbon-market plants, the others.
+
+    The accounts of a county x industry add up, every year, to the statistics' end-use
+    electricity of the cell times its metered share (``metered_share``): households as one
+    aggregated account per county and kind; the other accounts (at least one per cell, the
+    first never opening or closing in the window; ``METER_ACCOUNTS_PER_SCALE`` x ``scale`` in
+    all, more where consumption is larger) share the cell by their sizes, the carbon-market
+    plants theirs by their output, each account's year divided over the days it is open; a new
+    smelter (parameters.NEW_SMELTERS) is its own account from its first day. ``scale`` changes
+    the number of accounts, never the totals."""
+    rng = world.rng("accounts", scale)
+    years = sorted({day.year for day in window})
+    window_start = window[0]
+    epoch_first = dt.date(1995, 1, 1)
+    cells = electricity_cells(world, energy, years[-1])
     rows: list[dict] = []
+    # Per account: its group (households, the carbon-market plants or the others of a cell,
+    # a smelter), its weight in the group, and per carbon-market plant its product.
+    groups: list[tuple[str, str, str]] = []
+    weights: list[float] = []
+    products: list[tuple[str | None, float]] = []
     sequence: dict[str, int] = {}
 
     def next_id(county: str) -> str:
@@ -313,62 +333,78 @@ def build_accounts(
     def random_date(low: dt.date, high: dt.date) -> dt.date:
         return low + dt.timedelta(days=int(rng.integers(0, max((high - low).days, 1))))
 
-    # Households: one aggregated account per county and kind, at the county's full size.
-    households = electricity.filter(pl.col("industry_code").str.starts_with("HH_"))
-    for county, industry, kwh in households.iter_rows():
+    def add(row: dict, group: str, weight: float, product: tuple[str | None, float]) -> None:
+        rows.append(row)
+        groups.append((row["division_code"], row["industry_code"], group))
+        weights.append(weight)
+        products.append(product)
+
+    # Households: one aggregated account per county and kind.
+    households = cells.filter(pl.col("industry_code").str.starts_with("HH_"))
+    for county, industry, _kwh in households.iter_rows():
         suffix = "9000001" if industry == "HH_URBAN" else "9000002"
-        rows.append(
-            {
-                "account_id": f"{county}{suffix}",
-                "division_code": county,
-                "industry_code": industry,
-                "customer_type": HOUSEHOLD_CUSTOMER_TYPE,
-                "entity_id": None,
-                "opened_on": dt.date(2010, 1, 1),
-                "closed_on": None,
-                "annual_kwh": kwh,
-            }
-        )
+        row = {
+            "account_id": f"{county}{suffix}",
+            "division_code": county,
+            "industry_code": industry,
+            "customer_type": HOUSEHOLD_CUSTOMER_TYPE,
+            "entity_id": None,
+            "opened_on": dt.date(2010, 1, 1),
+            "closed_on": None,
+        }
+        add(row, "others", 1.0, (None, 0.0))
     # Carbon-market plants: steel, cement and aluminium, and the standby supply of some
     # power plants, linked by their unified social credit code.
     entities = world.ets_entities
     power = world.vocabulary.power_sector.ets_sector
     linked = world.rng("accounts-ets")  # the same at every scale
+    has_cell = {(c, i) for c, i, _ in cells.iter_rows()}
     for entity in entities.iter_rows(named=True):
         if entity["ets_sector"] == power:
             if linked.random() > 0.2:
                 continue
-            kwh = entity["capacity_mw"] * linked.uniform(3000.0, 8000.0)
+            weight, product = entity["capacity_mw"] * linked.uniform(3000.0, 8000.0), None
         else:
             product = entity["product"]
-            county_index = world.county_codes.index(entity["division_code"])
-            output_t = county_output_t(world, product, year)[county_index] * entity["output_share"]
-            kwh = output_t * ELECTRICITY_KWH_PER_T[product] * linked.lognormal(0.0, 0.08)
+            weight = ELECTRICITY_KWH_PER_T[product] * linked.lognormal(0.0, 0.08)
         opened = epoch_first + dt.timedelta(days=int(linked.integers(0, 6200)))
-        rows.append(
-            {
-                "account_id": next_id(entity["division_code"]),
-                "division_code": entity["division_code"],
-                "industry_code": entity["industry_code"],
-                "customer_type": CARBON_MARKET_CUSTOMER_TYPE,
-                "entity_id": entity["entity_id"],
-                "opened_on": opened,
-                "closed_on": None,
-                "annual_kwh": kwh,
-            }
-        )
-    # A sample of the other accounts, more of them where consumption is larger.
-    others = electricity.filter(~pl.col("industry_code").str.starts_with("HH_"))
-    kwh = others["kwh"].to_numpy()
-    weight = np.sqrt(kwh)
-    target = METER_ACCOUNTS_PER_SCALE * scale
-    expected = weight / weight.sum() * target
-    counts = np.floor(expected).astype(int)
-    remainder = target - counts.sum()
-    counts[np.argsort(-(expected - counts), kind="stable")[:remainder]] += 1
-    for (county, industry, cell_kwh), count in zip(others.iter_rows(), counts, strict=True):
-        if count == 0:
+        if (entity["division_code"], entity["industry_code"]) not in has_cell:
             continue
+        row = {
+            "account_id": next_id(entity["division_code"]),
+            "division_code": entity["division_code"],
+            "industry_code": entity["industry_code"],
+            "customer_type": CARBON_MARKET_CUSTOMER_TYPE,
+            "entity_id": entity["entity_id"],
+            "opened_on": opened,
+            "closed_on": None,
+        }
+        add(row, "ets", weight, (product, entity["output_share"] or 0.0))
+    # New smelters: an account of their own from their first day.
+    for smelter in energy.smelters:
+        if smelter.opened_on > window[-1]:
+            continue
+        row = {
+            "account_id": next_id(smelter.division_code),
+            "division_code": smelter.division_code,
+            "industry_code": p.SMELTER_INDUSTRY,
+            "customer_type": CARBON_MARKET_CUSTOMER_TYPE,
+            "entity_id": None,
+            "opened_on": smelter.opened_on,
+            "closed_on": None,
+        }
+        add(row, f"smelter {smelter.opened_on}", 1.0, (None, 0.0))
+    # The other accounts: one per cell, and more where consumption is larger.
+    others = cells.filter(~pl.col("industry_code").str.starts_with("HH_"))
+    kwh = others["kwh"].to_numpy()
+    target = max(METER_ACCOUNTS_PER_SCALE * scale, others.height)
+    weight = np.sqrt(kwh)
+    expected = weight / weight.sum() * (target - others.height)
+    counts = np.floor(expected).astype(int)
+    remainder = target - others.height - counts.sum()
+    counts[np.argsort(-(expected - counts), kind="stable")[:remainder]] += 1
+    counts += 1
+    for (county, industry, _cell_kwh), count in zip(others.iter_rows(), counts, strict=True):
         shares = customer_type_shares(industry)
         types = rng.choice(list(shares), size=count, p=list(shares.values()))
         sizes = np.array(
@@ -378,9 +414,8 @@ def build_accounts(
                 for t in types
             ]
         )
-        if sizes.sum() > 0.8 * cell_kwh:  # never more than the county's industry consumes
-            sizes *= 0.8 * cell_kwh / sizes.sum()
         draws = rng.random(count)
+        draws[0] = 1.0  # the cell's first account stays open through the window
         for customer_type, size, draw in zip(types, sizes, draws, strict=True):
             opened = random_date(epoch_first, window_start - dt.timedelta(days=1))
             closed = None
@@ -390,32 +425,122 @@ def build_accounts(
                 closed = random_date(window_start + dt.timedelta(days=1), window[-1])
             elif draw < 0.05:  # opens during the window
                 opened = random_date(window_start, window[-1])
-            rows.append(
-                {
-                    "account_id": next_id(county),
-                    "division_code": county,
-                    "industry_code": industry,
-                    "customer_type": str(customer_type),
-                    "entity_id": None,
-                    "opened_on": opened,
-                    "closed_on": closed,
-                    "annual_kwh": float(size),
-                }
+            row = {
+                "account_id": next_id(county),
+                "division_code": county,
+                "industry_code": industry,
+                "customer_type": str(customer_type),
+                "entity_id": None,
+                "opened_on": opened,
+                "closed_on": closed,
+            }
+            add(row, "others", float(size), (None, 0.0))
+    schema = {
+        "account_id": pl.String,
+        "division_code": pl.String,
+        "industry_code": pl.String,
+        "customer_type": pl.String,
+        "entity_id": pl.String,
+        "opened_on": pl.Date,
+        "closed_on": pl.Date,
+    }
+    frame = pl.DataFrame(rows, schema=schema).with_columns(
+        pl.Series("county", [g[0] for g in groups]),
+        pl.Series("group", [g[2] for g in groups]),
+        pl.Series("weight", weights, dtype=pl.Float64),
+        pl.Series("product", [x[0] for x in products], dtype=pl.String),
+        pl.Series("output_share", [x[1] for x in products], dtype=pl.Float64),
+    )
+    epoch = dt.date(1970, 1, 1)
+    far = (dt.date(9999, 12, 31) - epoch).days
+    opened_days = frame["opened_on"].cast(pl.Int32).to_numpy()
+    closed_days = frame["closed_on"].cast(pl.Int32).fill_null(far).to_numpy()
+    county_index = {code: i for i, code in enumerate(world.county_codes)}
+    daily: dict[int, np.ndarray] = {}
+    for year in years:
+        year_cells = {(c, i): k for c, i, k in electricity_cells(world, energy, year).iter_rows()}
+        smelter_mwh = {f"smelter {s.opened_on}": s.mwh(year) for s in energy.smelters}
+        outputs = {
+            product: county_output_t(world, product, year)
+            for product in set(frame["product"].drop_nulls())
+        }
+        days = open_days(opened_days, closed_days, year)
+        # The weight of each account in ``year``: carbon-market plants by their output.
+        year_weight = np.array(
+            [
+                w if product is None else w * outputs[product][county_index[c]] * share
+                for w, product, share, c in zip(
+                    frame["weight"],
+                    frame["product"],
+                    frame["output_share"],
+                    frame["county"],
+                    strict=True,
+                )
+            ]
+        )
+        work = frame.select("division_code", "industry_code", "group").with_columns(
+            pl.Series("w", year_weight), pl.Series("wd", year_weight * days)
+        )
+        totals = work.group_by("division_code", "industry_code", "group").agg(
+            pl.col("w").sum().alias("w_sum"), pl.col("wd").sum().alias("wd_sum")
+        )
+        # Each group's kWh of the year: the cell's metered kWh, less the smelters', between
+        # the carbon-market plants (their estimate, at most 90 % with others) and the others.
+        amounts: dict[tuple[str, str, str], float] = {}
+        by_cell: dict[tuple[str, str], dict[str, float]] = {}
+        for county, industry, group, w_sum, _wd in totals.iter_rows():
+            by_cell.setdefault((county, industry), {})[group] = w_sum
+        for (county, industry), present in by_cell.items():
+            metered = year_cells.get((county, industry), 0.0) * metered_share(
+                world, county, industry, year
             )
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "account_id": pl.String,
-            "division_code": pl.String,
-            "industry_code": pl.String,
-            "customer_type": pl.String,
-            "entity_id": pl.String,
-            "opened_on": pl.Date,
-            "closed_on": pl.Date,
-            "annual_kwh": pl.Float64,
-        },
-    ).sort("account_id")
-    return AccountRegistry(frame, customer_types(world))
+            for group in present:
+                if group.startswith("smelter"):
+                    amount = (
+                        smelter_mwh[group] * 1000.0 * metered_share(world, county, industry, year)
+                    )
+                    amounts[(county, industry, group)] = amount
+                    metered -= amount
+            metered = max(metered, 0.0)
+            ets = present.get("ets")
+            if ets is not None and "others" in present:
+                share = min(ets / max(metered, 1e-9), 0.9)
+                amounts[(county, industry, "ets")] = metered * share
+                amounts[(county, industry, "others")] = metered * (1.0 - share)
+            elif ets is not None:
+                amounts[(county, industry, "ets")] = metered
+            else:
+                amounts[(county, industry, "others")] = metered
+        amount_frame = pl.DataFrame(
+            [(c, i, g, a) for (c, i, g), a in amounts.items()],
+            schema={
+                "division_code": pl.String,
+                "industry_code": pl.String,
+                "group": pl.String,
+                "amount": pl.Float64,
+            },
+            orient="row",
+        )
+        rates = (
+            work.join(totals, on=["division_code", "industry_code", "group"], how="left")
+            .join(amount_frame, on=["division_code", "industry_code", "group"], how="left")
+            .select(
+                pl.when(pl.col("wd_sum") > 0)
+                .then(pl.col("amount").fill_null(0.0) * pl.col("w") / pl.col("wd_sum"))
+                .otherwise(0.0)
+            )
+            .to_series()
+            .to_numpy()
+        )
+        daily[year] = rates
+    frame = frame.with_columns(
+        pl.Series("annual_kwh", daily[years[-1]] * days_in_year(years[-1]))
+    ).drop("county", "group", "weight", "product", "output_share")
+    order = frame["account_id"].arg_sort().to_numpy()
+    frame = frame[order]
+    return AccountRegistry(
+        frame, customer_types(world), {year: rates[order] for year, rates in daily.items()}
+    )
 
 
 def registry_dates(window: list[dt.date]) -> list[dt.date]:
@@ -425,7 +550,8 @@ def registry_dates(window: list[dt.date]) -> list[dt.date]:
 
 
 def write_accounts(registry: AccountRegistry, window: list[dt.date], recorder: Recorder) -> None:
-    """Whole-registry deliveries (see ``registry_dates``), each as known on its date.
+    """Whole-registry deliveries (see ``registry_dates``), each as known on its date; a
+    delivery that would repeat the one before it byte for byte is not made.
 
     New connections are registered before they are energised: a delivery already lists the
     accounts opening within the next ``PRE_REGISTRATION_DAYS`` days; closures appear once
@@ -433,6 +559,7 @@ def write_accounts(registry: AccountRegistry, window: list[dt.date], recorder: R
     """
     feed = "power/accounts"
     frame = registry.frame
+    previous: pl.DataFrame | None = None
     for as_of in registry_dates(window):
         horizon = as_of + dt.timedelta(days=PRE_REGISTRATION_DAYS)
         known = frame.filter(pl.col("opened_on") <= horizon).with_columns(
@@ -442,6 +569,9 @@ def write_accounts(registry: AccountRegistry, window: list[dt.date], recorder: R
             pl.col("opened_on").dt.to_string("%Y-%m-%d"),
             pl.col("closed_on").dt.to_string("%Y-%m-%d"),
         )
+        if previous is not None and text.equals(previous):
+            continue
+        previous = text
         path = recorder.path(feed, f"accounts_{as_of.isoformat()}.csv")
         recorder.record(feed, text.height, write_csv(text, path))
 
@@ -453,23 +583,35 @@ def meter_days(
     world: World, registry: AccountRegistry, days: list[dt.date], *, progress: bool = False
 ) -> Iterator[tuple[dt.date, pl.DataFrame]]:
     """Each day's readings (account_id, date, electricity_kwh) of the open accounts, one day
-    in memory at a time (the same rows whoever writes them: the landing zone, the benchmarks)."""
+    in memory at a time (the same rows whoever writes them: the landing zone, the benchmarks).
+
+    An account's day is its year's daily rate (``AccountRegistry.daily_kwh``) times its
+    customer type's weekday and month factors, each divided by its mean over the year, and a
+    noise of mean 1, so the days of a year add up to the account's year."""
     arrays = registry.arrays
     ids = registry.account_ids
     account_type = arrays["type"]
-    base = arrays["annual_kwh"] / 365.0
     types = registry.customer_types
     weekday = np.array([WEEKDAY_FACTORS[t] for t in types])
+    weekday = weekday / weekday.mean(axis=1, keepdims=True)
     noise_sigma = np.array([DAILY_NOISE[t] for t in types])
-    season = np.array([np.array(p.MONTHLY_SHAPES[SEASONAL_SHAPE[t]]) * 12 for t in types])
+    shapes = [tuple(x * 12.0 for x in p.MONTHLY_SHAPES[SEASONAL_SHAPE[t]]) for t in types]
     epoch = dt.date(1970, 1, 1)
+    season_by_year: dict[int, np.ndarray] = {}
     for day in tqdm(days, desc="meter_daily", unit="day", disable=not progress):
+        if day.year not in season_by_year:
+            season_by_year[day.year] = np.array(
+                [np.array(shape) / mean_over_year(shape, day.year) for shape in shapes]
+            )
+        season = season_by_year[day.year]
+        base = registry.daily_kwh[day.year]
         ordinal = (day - epoch).days
         active = np.flatnonzero((arrays["opened"] <= ordinal) & (ordinal < arrays["closed"]))
         kinds = account_type[active]
         rng = world.rng("meter-day", day.isoformat())
         factor = weekday[kinds, day.weekday()] * season[kinds, day.month - 1]
-        noise = np.exp(rng.standard_normal(active.size) * noise_sigma[kinds])
+        sigma = noise_sigma[kinds]
+        noise = np.exp(rng.standard_normal(active.size) * sigma - 0.5 * sigma**2)
         kwh = np.round(base[active] * factor * noise, 2)
         kwh[rng.random(active.size) < 0.002] = 0.0  # outages and meter faults
         table = pl.DataFrame(

@@ -1,32 +1,51 @@
 """The statistics bureau's feeds of the sample world: energy, supply, GDP, population, output.
 
-File naming follows the contract, ``<period>[_<report_type>].<ext>``: annual finals for
-every year but the last, quick reports (快报) for the last two years, so the last year is
-quick-only and the second-to-last carries the annual revision of its quicks.
+File naming follows the contract, ``<period>[_<report_type>].<ext>``. A report is delivered
+when it has arrived by the world's as-of date (``sample.arrivals``: the delivery calendar):
+annual finals ten months after their year, monthly quick reports (快报) 20 days after their
+month for the year in progress and the ``QUICK_HISTORY_YEARS`` before it, so a year whose
+final came in carries the annual revision of its quicks.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 import polars as pl
 
 from ingest.feeds import ENERGY_SUPPLY, GDP, INDUSTRIAL_OUTPUT
 from sample import parameters as p
+from sample.arrivals import has_arrived
 from sample.energy import ENERGY_COLUMNS, EnergyModel, format_quantities
 from sample.output import county_output_t, sample_products
 from sample.recorder import Recorder
 from sample.world import World
 from sample.writers import write_csv, write_xlsx
 
+ENERGY_FEED = "stats/energy_consumption"
+
+
+def arrived(world: World, feed: str, report_type: str | None, start: dt.date) -> bool:
+    return has_arrived(feed, report_type, start, world.as_of)
+
 
 def annual_years(world: World) -> list[int]:
-    """Years whose annual finals are out: all but the last."""
-    return [year for year in world.years if year < world.last_year]
+    """Years whose annual finals (年报) are out by the as-of date (the yearbook's season)."""
+    return [
+        year for year in world.years if arrived(world, ENERGY_FEED, "annual", dt.date(year, 1, 1))
+    ]
 
 
 def quick_years(world: World) -> list[int]:
-    """Years delivered as quick reports: the last two."""
-    return [year for year in (world.last_year - 1, world.last_year) if year >= world.first_year]
+    """Years delivered as quick reports: the year in progress and QUICK_HISTORY_YEARS before."""
+    first = max(world.first_year, world.last_year - p.QUICK_HISTORY_YEARS)
+    return list(range(first, world.last_year + 1))
+
+
+def quick_months(world: World, feed: str, year: int) -> list[int]:
+    """The months of ``year`` whose monthly quick report of ``feed`` has arrived."""
+    return [m for m in range(1, 13) if arrived(world, feed, "quick", dt.date(year, m, 1))]
 
 
 # --- stats/energy_consumption ------------------------------------------------------------
@@ -68,11 +87,13 @@ def write_energy_consumption(world: World, model: EnergyModel, recorder: Recorde
         )
         rng = world.rng("energy-quick", year)
         for month in range(1, 13):
+            noise = rng.lognormal(0.0, 0.03, table.height)
+            if month not in quick_months(world, feed, year):
+                continue
             share = table["shape"].replace_strict(
                 {name: shape[month - 1] for name, shape in p.MONTHLY_SHAPES.items()},
                 return_dtype=pl.Float64,
             )
-            noise = rng.lognormal(0.0, 0.03, table.height)
             monthly = table.with_columns(
                 pl.col("quantity") * share * (1.0 - p.QUICK_UNDERCOUNT) * pl.Series(noise)
             ).drop("shape")
@@ -173,7 +194,13 @@ def write_energy_supply(world: World, recorder: Recorder) -> None:
     feed = "stats/energy_supply"
     province = world.divisions.province_code
     for year in world.years:
-        report_type = "annual" if year < world.last_year else "quick"
+        start = dt.date(year, 1, 1)
+        if arrived(world, feed, "annual", start):
+            report_type = "annual"
+        elif arrived(world, feed, "quick", start):
+            report_type = "quick"
+        else:
+            continue
         rng = world.rng("energy-supply", year)
         rows = []
         for energy, item, quantity, shares in supply_lines(world, year):
@@ -271,11 +298,15 @@ def gdp_frame(world: World, year: int, report_type: str) -> pl.DataFrame:
 def write_gdp(world: World, recorder: Recorder) -> None:
     """XLSX, one workbook per year and report type."""
     feed = "stats/gdp"
-    for year in annual_years(world):
+    for year in world.years:
+        if not arrived(world, feed, "annual", dt.date(year, 1, 1)):
+            continue
         frame = gdp_frame(world, year, "annual")
         path = recorder.path(feed, f"{year}_annual.xlsx")
         recorder.record(feed, frame.height, write_xlsx(frame, path, sheet_name="地区生产总值"))
     for year in quick_years(world):
+        if not arrived(world, feed, "quick", dt.date(year, 1, 1)):
+            continue
         frame = gdp_frame(world, year, "quick")
         path = recorder.path(feed, f"{year}_quick.xlsx")
         recorder.record(feed, frame.height, write_xlsx(frame, path, sheet_name="地区生产总值"))
@@ -288,6 +319,8 @@ def write_population(world: World, recorder: Recorder) -> None:
     """Resident population of every division and year (UTF-8 with BOM)."""
     feed = "stats/population"
     for year in world.years:
+        if not arrived(world, feed, None, dt.date(year, 1, 1)):
+            continue
         rng = world.rng("population", year)
         by_city = world.city_population(year)
         county = world.population(year) * rng.lognormal(0.0, 0.004, len(world.county_codes))
@@ -360,7 +393,8 @@ def output_month_frame(
 
 
 def write_industrial_output(world: World, recorder: Recorder) -> None:
-    """Monthly county output per product; GB18030 with CRLF."""
+    """Monthly county output per product; GB18030 with CRLF. The quick months arrive 20 days
+    after their month; a year's revised months (``_annual``) with the energy finals."""
     feed = "stats/industrial_output"
     for year in world.years:
         products = sample_products(world)
@@ -371,7 +405,8 @@ def write_industrial_output(world: World, recorder: Recorder) -> None:
         if year in quick_years(world):
             report_types.append("quick")
         for report_type in report_types:
-            for month in range(1, 13):
+            months = quick_months(world, feed, year) if report_type == "quick" else range(1, 13)
+            for month in months:
                 frame = output_month_frame(world, year, month, report_type, annual)
                 path = recorder.path(feed, f"{year}-{month:02d}_{report_type}.csv")
                 size = write_csv(frame, path, encoding="gb18030", crlf=True)

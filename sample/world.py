@@ -8,6 +8,7 @@ counties and industries that consume electricity in the statistics.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import yaml
 
 from ingest.uscc import USCC_ALPHABET, make_uscc
+from quality.gate import THRESHOLDS_FILE
 from sample import parameters as p
 from sample.seeds import (
     Divisions,
@@ -207,12 +210,17 @@ def short_place(name_zh: str, city_name_zh: str = "") -> str:
 
 @dataclass
 class World:
-    """Counties, profiles, plants and entities for one seed and year range."""
+    """Counties, profiles, plants and entities for one seed and year range.
+
+    ``as_of`` is the world's last day with data (default 31 December of ``last_year``); it
+    lies in ``last_year``, the year in progress.
+    """
 
     seed: int
     first_year: int
     last_year: int
     seeds_dir: Path
+    as_of: dt.date | None = None
     divisions: Divisions = field(init=False)
     factors: dict[str, float] = field(init=False)  # tCO2 per canonical unit of each fuel
     ncv_gj_per_unit: dict[str, float] = field(init=False)  # net calorific value of each fuel
@@ -226,6 +234,10 @@ class World:
                 f"year range {self.first_year}-{self.last_year} not supported "
                 f"(first year >= {min(p.PROVINCE_SCOPE1_MT)}, first <= last)"
             )
+        if self.as_of is None:
+            self.as_of = dt.date(self.last_year, 12, 31)
+        if self.as_of.year != self.last_year:
+            raise ValueError(f"as_of {self.as_of} is not in the world's last year {self.last_year}")
         self.divisions = load_divisions(self.seeds_dir)
         self.unit_multipliers = load_unit_multipliers(self.seeds_dir)
         self.factors = load_emission_factors(self.seeds_dir)
@@ -328,6 +340,11 @@ class World:
     @cached_property
     def profiles(self) -> dict[str, np.ndarray]:
         """Base weight of every county for each county profile (not normalised)."""
+        return self._profiles_without_power | {"power": self.thermal_capacity_by_county()}
+
+    @cached_property
+    def _profiles_without_power(self) -> dict[str, np.ndarray]:
+        """The profiles that do not follow the fleet (the fleet is sited by them)."""
         counties = self.counties
         pop = self.population(p.BASE_YEAR)
         urban = counties["urban_share"].to_numpy()
@@ -347,7 +364,6 @@ class World:
             "chemicals": self._named(CHEMICAL_COUNTIES),
             "railway": self._named(RAILWAY_COUNTIES),
             "airport": self._named(AIRPORT_COUNTIES),
-            "power": self.thermal_capacity_by_county(),
             "glass": self._named(GLASS_COUNTIES),
             "carbide": self._named(CARBIDE_COUNTIES),
             "ammonia": self._named(AMMONIA_COUNTIES),
@@ -361,21 +377,49 @@ class World:
         Concentrated industries keep their named counties; widespread ones get a random
         tilt per industry and are absent from some counties.
         """
-        weights: dict[str, np.ndarray] = {}
+        profiles = self.profiles
+        return {
+            industry: self._industry_weight(industry, profiles[profile])
+            for industry, (_, profile) in p.INDUSTRIES.items()
+        }
+
+    def _industry_weight(self, industry: str, profile_weights: np.ndarray) -> np.ndarray:
+        profile = p.INDUSTRIES[industry][1]
         n = self.counties.height
-        for industry, (_, profile) in p.INDUSTRIES.items():
-            base = self.profiles[profile].astype(float).copy()
-            rng = self.rng("industry-weights", industry)
-            if profile in {"population", "urban", "rural", "general_industry"}:
-                sigma = 0.9 if profile == "general_industry" else 0.3
-                base *= rng.lognormal(0.0, sigma, n)
-                if not industry.startswith("HH_") and industry not in {"54", "52", "62", "92"}:
-                    absent = rng.random(n) < (0.3 if profile == "general_industry" else 0.1)
-                    base[absent] = 0.0
-            else:
-                base *= rng.lognormal(0.0, 0.15, n)
-            weights[industry] = base / base.sum()
-        return weights
+        base = profile_weights.astype(float).copy()
+        rng = self.rng("industry-weights", industry)
+        if profile in {"population", "urban", "rural", "general_industry"}:
+            sigma = 0.9 if profile == "general_industry" else 0.3
+            base *= rng.lognormal(0.0, sigma, n)
+            if not industry.startswith("HH_") and industry not in {"54", "52", "62", "92"}:
+                absent = rng.random(n) < (0.3 if profile == "general_industry" else 0.1)
+                base[absent] = 0.0
+        else:
+            base *= rng.lognormal(0.0, 0.15, n)
+        return base / base.sum()
+
+    def county_load_tco2(self) -> tuple[dict[str, np.ndarray], float]:
+        """A base-year estimate of the counties' CO2 for siting the fleet: what the industries
+        of each trend group but power burn in each county (BASE_FLOWS by the industries' county
+        weights), and the province's coal for power (parameters.COAL_FOR_POWER_VARIETIES),
+        which the coal plants share by their capacity. A year's estimate moves each by its
+        group's trend (parameters.GROUP_TRENDS)."""
+        profiles = self._profiles_without_power
+        other: dict[str, np.ndarray] = {}
+        coal_for_power = 0.0
+        weights: dict[str, np.ndarray] = {}
+        for industry, energy, use, amount, unit in p.BASE_FLOWS:
+            if unit != "MtCO2":
+                continue
+            group, profile = p.INDUSTRIES[industry]
+            if profile not in profiles:  # power: by the plants
+                if p.USE_SHAPES.get(use) == "power" and energy in p.COAL_FOR_POWER_VARIETIES:
+                    coal_for_power += amount * 1e6
+                continue
+            if industry not in weights:
+                weights[industry] = self._industry_weight(industry, profiles[profile])
+            other[group] = other.get(group, 0.0) + amount * 1e6 * weights[industry]
+        return other, coal_for_power
 
     # --- power plants -----------------------------------------------------------------
 
@@ -399,7 +443,9 @@ class World:
         if unknown:
             raise ValueError(f"sample fleet: fuel types {sorted(unknown)} not in ref_fuel_types")
 
-        def add(fuel, county, capacity, year, gce=None, name=None, units=1):
+        day_rng = self.rng("plant-days")
+
+        def add(fuel, county, capacity, year, gce=None, name=None, units=1, day=None):
             place = names[county]
             if fuel == coal:
                 suffix = COAL_PLANT_SUFFIXES[0 if gce is None or gce < 310 else 1]
@@ -419,12 +465,14 @@ class World:
                     "capacity_mw": float(capacity),
                     "units": units,
                     "commissioned_year": int(year),
+                    "commissioned_doy": int(day_rng.integers(1, 366) if day is None else day),
                     "supply_gce_per_kwh": gce,
                     "owner": OWNERS[int(rng.integers(len(OWNERS)))],
                     "site_name": name,
                 }
             )
 
+        coal_plants: list[dict] = []
         for units, unit_mw, count, gce in COAL_UNIT_CONFIGURATIONS:
             for _ in range(count):
                 county = rng.choice(codes, p=coal_weight / coal_weight.sum())
@@ -436,7 +484,20 @@ class World:
                     year = int(rng.integers(2004, 2015))
                 else:
                     year = int(rng.integers(1995, 2016))
-                add(coal, county, units * unit_mw, year, gce + rng.normal(0, 4), units=units)
+                coal_plants.append(
+                    {
+                        "county": str(county),
+                        "capacity": units * unit_mw,
+                        "year": year,
+                        "day": int(day_rng.integers(1, 366)),
+                        "gce": gce + rng.normal(0, 4),
+                        "units": units,
+                    }
+                )
+        siting = CoalSiting(self, coal_weight / coal_weight.sum())
+        for plant in siting.site(coal_plants):
+            add(coal, plant["county"], plant["capacity"], plant["year"], plant["gce"],
+                units=plant["units"], day=plant["day"])  # fmt: skip
         for city, county, capacity in GAS_PLANTS:
             add("燃气", self.divisions.county_code(city, county), capacity, 2016, units=2)
         cbm = self._named(COALBED_METHANE_COUNTIES)
@@ -474,7 +535,20 @@ class World:
         export_oriented = rng.random(frame.height) < np.where(
             frame["fuel_type"].is_in(EXPORT_CORRIDOR_FUEL_TYPES).to_numpy(), 0.3, 0.0
         )
-        return frame.with_columns(pl.Series("export_oriented", export_oriented)).drop("sequence")
+        frame = frame.with_columns(pl.Series("export_oriented", export_oriented)).drop("sequence")
+        # Small old coal plants closing mid-year (parameters.COAL_PLANT_CLOSURES), the least
+        # efficient first of those whose county has other load (CoalSiting.closures).
+        closing_days = self.rng("plant-closing-days").integers(60, 300, frame.height)
+        frame = frame.with_columns(pl.Series("closing_doy", closing_days))
+        closing = siting.closures(frame.filter(pl.col("fuel_type") == coal))
+        return frame.with_columns(
+            pl.col("plant_id")
+            .replace_strict(closing, default=None, return_dtype=pl.Int64)
+            .alias("closed_year"),
+        ).with_columns(
+            pl.when(pl.col("closed_year").is_not_null()).then(pl.col("closing_doy"))
+            .alias("closed_doy")
+        ).drop("closing_doy")  # fmt: skip
 
     def thermal_capacity_by_county(self) -> np.ndarray:
         thermal_types = sorted(self.vocabulary.thermal_fuel_types)
@@ -570,3 +644,147 @@ class World:
                         }
                     )
         return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def days_in_year(year: int) -> int:
+    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+
+
+class CoalSiting:
+    """Where the coal plants that open or close inside the sample's years stand.
+
+    A county's total CO2 may change by at most the quality gate's bound from one year to the
+    next (``yoy_change_max_pct`` of quality/thresholds.yml) unless the statistics office
+    explains it; the sample's world needs no explanation. As in Shanxi, new large units are
+    mostly extensions of existing sites (扩建), and the units closed are small ones in
+    counties with other load (上大压小). So a coal plant commissioned after the first year a
+    world can start (``min(PROVINCE_SCOPE1_MT)``) stands in a county that already has a coal
+    plant and whose load (World.county_load_tco2) keeps the opening's change, in the year it
+    opens (part of the year, from its commissioning day) and in the next (the rest of it),
+    within ``parameters.PLANT_SITING_SHARE_OF_BOUND`` of the bound, and its CO2 per resident
+    within the same share of ``per_capita_max_tco2`` (a county is not a power base of a few
+    thousand people only); chosen among those by the
+    coal weights of the counties (if none can take it, among the other counties with coal, a
+    new site; if none at all, the county whose change is least).
+    Closures take the least efficient small plants whose county stays within the same share.
+    The opening or closing still moves its county's CO2 per MWh (the drift of the world).
+    """
+
+    def __init__(self, world: World, weights: np.ndarray):
+        self.codes = world.county_codes
+        self.index = {code: i for i, code in enumerate(self.codes)}
+        self.weights = weights
+        self.other, self.coal_for_power = world.county_load_tco2()
+        self.bound = p.PLANT_SITING_SHARE_OF_BOUND * gate_threshold("yoy_change_max_pct") / 100.0
+        self.per_capita_bound = p.PLANT_SITING_SHARE_OF_BOUND * gate_threshold(
+            "per_capita_max_tco2"
+        )
+        self.residents = world.population(p.BASE_YEAR) * 1e4
+        self.rng = world.rng("coal-siting")
+        self.first_year = min(p.PROVINCE_SCOPE1_MT)
+        self.plants: list[dict] = []  # sited so far: county, capacity, fractions by year
+
+    @staticmethod
+    def fraction(plant: dict, year: int) -> float:
+        """Share of ``year`` the plant runs (commissioned on its day, closed on its day)."""
+        days = days_in_year(year)
+        start = 1 if plant["year"] < year else plant["day"] if plant["year"] == year else days + 1
+        closed = plant.get("closed_year")
+        end = (
+            days + 1
+            if closed is None or closed > year
+            else plant["closed_doy"]
+            if closed == year
+            else 1
+        )
+        return max(end - start, 0) / days
+
+    def loads(self, plants: list[dict], year: int) -> np.ndarray:
+        """Estimated CO2 of every county in ``year``: other industries and its coal plants'
+        share (by running capacity) of the coal for power."""
+        capacity = np.zeros(len(self.codes))
+        for plant in plants:
+            capacity[self.index[plant["county"]]] += plant["capacity"] * self.fraction(plant, year)
+        other = sum(
+            p.interpolate(p.GROUP_TRENDS[group], year) * tco2 for group, tco2 in self.other.items()
+        )
+        power = p.interpolate(p.GROUP_TRENDS["power"], year) * self.coal_for_power
+        return other + power * capacity / max(capacity.sum(), 1.0)
+
+    def changes(self, plants: list[dict], year: int) -> np.ndarray:
+        """Largest relative change of every county's load in ``year`` and ``year + 1``."""
+        before, during, after = (self.loads(plants, y) for y in (year - 1, year, year + 1))
+        return np.maximum(np.abs(during / before - 1.0), np.abs(after / during - 1.0))
+
+    def site(self, drawn: list[dict]) -> list[dict]:
+        """The drawn coal plants (county, capacity, year, day, ...) in their order, the ones
+        opening after the first year moved to a county that can take them."""
+        order = sorted(range(len(drawn)), key=lambda i: (drawn[i]["year"], drawn[i]["day"]))
+        sited = [dict(plant) for plant in drawn]
+        self.plants = []
+        for i in order:
+            plant = sited[i]
+            if plant["year"] >= self.first_year:
+                plant["county"] = self._county_for(plant)
+            self.plants.append(plant)
+        return sited
+
+    def _county_for(self, plant: dict) -> str:
+        existing = np.zeros(len(self.codes), dtype=bool)
+        for other in self.plants:
+            if self.fraction(other, plant["year"] - 1) > 0:
+                existing[self.index[other["county"]]] = True
+        worst = np.full(len(self.codes), np.inf)
+        for i, code in enumerate(self.codes):
+            trial = [*self.plants, {**plant, "county": code}]
+            per_capita = self.loads(trial, plant["year"] + 1)[i] / self.residents[i]
+            change = self.changes(trial, plant["year"])[i]
+            # Over the per-capita share counts as beyond the bound (a last resort only).
+            worst[i] = change if per_capita <= self.per_capita_bound else self.bound + change
+        for allowed in (existing & (self.weights > 0), self.weights > 0):
+            fits = allowed & (worst <= self.bound)
+            if fits.any():
+                weights = np.where(fits, self.weights, 0.0)
+                choice = self.rng.choice(len(self.codes), p=weights / weights.sum())
+                return self.codes[int(choice)]
+        return self.codes[int(np.argmin(worst))]
+
+    def closures(self, coal: pl.DataFrame) -> dict[str, int]:
+        """plant_id -> closing year (parameters.COAL_PLANT_CLOSURES): the least efficient plants
+        of at most CLOSING_PLANT_MAX_MW whose closing keeps their county within the share."""
+        plants = [
+            {
+                "plant_id": row["plant_id"],
+                "county": row["division_code"],
+                "capacity": row["capacity_mw"],
+                "year": row["commissioned_year"],
+                "day": row["commissioned_doy"],
+                "closing_doy": row["closing_doy"],
+                "gce": row["supply_gce_per_kwh"],
+            }
+            for row in coal.iter_rows(named=True)
+        ]
+        candidates = sorted(
+            (plant for plant in plants if plant["capacity"] <= p.CLOSING_PLANT_MAX_MW),
+            key=lambda plant: -plant["gce"],
+        )
+        closing: dict[str, int] = {}
+        for year, count in sorted(p.COAL_PLANT_CLOSURES.items()):
+            for _ in range(count):
+                for plant in candidates:
+                    if plant["plant_id"] in closing or plant["year"] >= year:
+                        continue
+                    plant["closed_year"], plant["closed_doy"] = year, plant["closing_doy"]
+                    if self.changes(plants, year)[self.index[plant["county"]]] <= self.bound:
+                        closing[plant["plant_id"]] = year
+                        break
+                    del plant["closed_year"], plant["closed_doy"]
+        return closing
+
+
+def gate_threshold(name: str) -> float:
+    """A bound of the quality gates (quality/thresholds.yml, where it is declared; the
+    project's file, not an override of EMISSIONS_QUALITY_THRESHOLDS, so that the world does
+    not depend on the environment)."""
+    entry = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8"))[name]
+    return float(entry["value"] if isinstance(entry, dict) else entry)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,13 @@ from orchestration.settings import ENVIRONMENT, Settings
 
 FIRST_YEAR, LAST_YEAR = 2017, 2020
 SAMPLE_SEED = 7
-# The sample world ends on 31 December of its last year: the freshness warnings look at it as
-# of the next day, never as of today.
-AS_OF = f"{LAST_YEAR + 1}-01-01"
+# The sample world's last day with data: 2017-2019 have their finals (2019's came in October
+# 2020), 2020 is in progress with its monthly quick reports to November, and the meter and
+# dispatch feeds run day by day from 2017-01-01 (three full years and the year in progress).
+SAMPLE_AS_OF = date(LAST_YEAR, 12, 31)
+# The platform's today: the morning the last day's files come in; the freshness warnings and
+# the ingest judge by it, never by the real today.
+AS_OF = (SAMPLE_AS_OF + timedelta(days=1)).isoformat()
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltHome:
         monkeypatch.delenv(variable, raising=False)
     settings = settings_for(tmp_path_factory.mktemp("home"))
     generate_landing_zone(
-        settings.landing_dir, first_year=FIRST_YEAR, last_year=LAST_YEAR, seed=SAMPLE_SEED
+        settings.landing_dir, first_year=FIRST_YEAR, as_of=SAMPLE_AS_OF, seed=SAMPLE_SEED
     )
     outcome = materialise_everything(settings)
     yield BuiltHome(settings, outcome)

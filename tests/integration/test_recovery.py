@@ -91,7 +91,12 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     ensure_instance(settings.dagster_home)
     dg.DagsterInstance.from_config(str(settings.dagster_home)).dispose()
     summary = generate_landing_zone(
-        settings.landing_dir, first_year=FIRST_YEAR, last_year=LAST_YEAR, scale=1, seed=11
+        settings.landing_dir,
+        first_year=FIRST_YEAR,
+        as_of=date(LAST_YEAR, 12, 31),
+        scale=1,
+        seed=11,
+        daily_days=31,  # the kills need a run of some length, not years of daily files
     )
     return Home(settings, env, dict(summary.rows_per_feed))
 

@@ -19,7 +19,9 @@ def test_every_sample_feed_loads_with_nothing_quarantined_or_rejected(tmp_path: 
     from sample import generate_landing_zone
 
     zone = LandingZone(tmp_path, ReferenceData.from_seeds())
-    generate_landing_zone(zone.landing, first_year=FIRST_YEAR, last_year=LAST_YEAR, seed=3)
+    generate_landing_zone(
+        zone.landing, first_year=FIRST_YEAR, as_of=date(LAST_YEAR, 12, 31), seed=3, daily_days=31
+    )
     delivered = sum(1 for path in zone.landing.rglob("*") if path.is_file())
     bounds = PeriodBounds(date(LAST_YEAR + 1, 1, 1), FIRST_YEAR, LAST_YEAR)
     problems, loaded = [], 0

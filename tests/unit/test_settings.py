@@ -1,10 +1,11 @@
 """Settings: defaults under EMISSIONS_HOME, overrides, absolute paths, clear errors."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from orchestration.settings import ENVIRONMENT, Settings, SettingsError
+from orchestration.settings import ENVIRONMENT, Settings, SettingsError, reference_date
 
 
 def test_defaults_live_under_home(tmp_path: Path):
@@ -17,9 +18,17 @@ def test_defaults_live_under_home(tmp_path: Path):
     assert settings.site_dir == home / "site"
     assert settings.dagster_home == home / "dagster"
     assert settings.factor_set == "provincial_guidelines"
-    assert (settings.first_year, settings.last_year) == (2015, 2025)
+    yesterday = reference_date() - timedelta(days=1)
+    assert (settings.first_year, settings.last_year) == (2015, yesterday.year)
     assert settings.engine == "duckdb"
     assert settings.lake_dir == home / "lake"
+
+
+def test_the_last_year_is_that_of_the_day_before_the_platforms_today(tmp_path: Path):
+    assert Settings.from_env({"EMISSIONS_AS_OF": "2026-01-01"}, cwd=tmp_path).last_year == 2025
+    assert Settings.from_env({"EMISSIONS_AS_OF": "2026-01-02"}, cwd=tmp_path).last_year == 2026
+    explicit = {"EMISSIONS_AS_OF": "2026-06-01", "EMISSIONS_LAST_YEAR": "2024"}
+    assert Settings.from_env(explicit, cwd=tmp_path).last_year == 2024
 
 
 def test_the_engine_and_the_lake(tmp_path: Path):

@@ -172,10 +172,11 @@ def test_heating_season_profile(landing):
         )
 
     assert household_coal(1) > 5 * household_coal(7)
-    assert heat_supply(12) > 5 * heat_supply(6)
+    assert heat_supply(1) > 5 * heat_supply(6)
+    # December's quick report arrives 20 days after the world's last day.
     power = [
         combustion_tco2(energy(root, f"2025-{m:02d}_quick.csv").filter(pl.col("use") == "火力发电"))
-        for m in range(1, 13)
+        for m in range(1, 12)
     ]
     assert power[0] > power[4]  # January above May
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 from sample import generate_landing_zone
 
-ARGS = {"first_year": 2024, "last_year": 2025, "daily_days": 5}
+ARGS = {"first_year": 2024, "as_of": date(2025, 12, 31), "daily_days": 5}
 
 
 def digests(root: Path) -> dict[str, str]:

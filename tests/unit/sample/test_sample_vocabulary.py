@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import warnings
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -76,7 +77,11 @@ def test_a_code_without_calibration_is_named_and_not_generated(seeds_with_new_co
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         generate_landing_zone(
-            out, first_year=2024, last_year=2025, daily_days=2, seeds_dir=seeds_with_new_codes
+            out,
+            first_year=2024,
+            as_of=date(2025, 12, 31),
+            daily_days=2,
+            seeds_dir=seeds_with_new_codes,
         )
     messages = [str(warning.message) for warning in caught]
     assert any("硅铁" in m and "ref_products" in m for m in messages), messages
@@ -92,7 +97,9 @@ def test_a_warning_for_each_seed_with_codes_without_calibration(tmp_path):
     expected = uncalibrated_codes(World(42, 2024, 2025, SEEDS))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        generate_landing_zone(tmp_path / "landing", first_year=2024, last_year=2025, daily_days=1)
+        generate_landing_zone(
+            tmp_path / "landing", first_year=2024, as_of=date(2025, 12, 31), daily_days=1
+        )
     sample_warnings = [w for w in caught if "sample world" in str(w.message)]
     assert len(sample_warnings) == len(expected)
 
@@ -100,7 +107,7 @@ def test_a_warning_for_each_seed_with_codes_without_calibration(tmp_path):
 def test_the_calibration_is_keyed_by_codes_of_the_seeds():
     # Every code a calibration table of the sample names is a code of its seed: a code
     # renamed or dropped in a seed cannot leave calibration behind silently.
-    from sample import energy, ets, power, statistics, world
+    from sample import energy, ets, fleet, power, statistics, world
     from sample import parameters as p
 
     products, uses = set(codes("ref_products")), set(codes("ref_energy_uses"))
@@ -122,7 +129,7 @@ def test_the_calibration_is_keyed_by_codes_of_the_seeds():
         assert set(table) <= customer_types
     assert set(power.ACCOUNT_SIZE_KWH) <= customer_types
     assert {power.HOUSEHOLD_CUSTOMER_TYPE, power.CARBON_MARKET_CUSTOMER_TYPE} <= customer_types
-    for table in (power.FUEL_SEASON, power.FULL_LOAD_HOURS, power.GAS_TCO2_PER_MWH):
+    for table in (power.FUEL_SEASON, fleet.FULL_LOAD_HOURS, power.GAS_TCO2_PER_MWH):
         assert set(table) <= fuel_types
     assert (
         set(power.WEATHER_DRIVEN_FUEL_TYPES) | set(world.EXPORT_CORRIDOR_FUEL_TYPES) <= fuel_types
