@@ -192,8 +192,9 @@ select
         else coalesce(province_ratios.province_ratio, 0)
     end as base_ratio,
     anchor_cells.activity > 0 as is_county_ratio,
-    coalesce(slopes.drift_per_year, 0) as drift_per_year,
-    case when anchor_cells.is_heating_sector then coalesce(slopes.heating_weight, 0) else 0 end
+    -- Slopes rounded to 12 decimals: both engines' last bits of the sums agree.
+    round(coalesce(slopes.drift_per_year, 0), 12) as drift_per_year,
+    round(case when anchor_cells.is_heating_sector then coalesce(slopes.heating_weight, 0) else 0 end, 12)
         as heating_weight,
     anchor_cells.heating_share as anchor_heating_share
 from anchor_cells
