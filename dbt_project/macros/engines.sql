@@ -100,3 +100,19 @@
 {% macro exact_sum(expression) -%}
     cast(sum({{ decimal_amount(expression) }}) as double)
 {%- endmacro %}
+
+{#
+  The `fraction` quantile of `expression` over the group, interpolated linearly between the
+  closest ranks (DuckDB's quantile_cont, Spark's exact percentile: the same definition).
+#}
+{% macro quantile_linear(expression, fraction) -%}
+    {{ return(adapter.dispatch('quantile_linear')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__quantile_linear(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__quantile_linear(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
