@@ -156,12 +156,14 @@ def test_each_set_of_vars_has_its_own_parse_and_a_second_call_reuses_it(dbt_mani
 
     from orchestration.dbt import dbt_vars, ensure_manifest, parse_dir
 
-    defaults = dbt_vars("provincial_guidelines", 2015, 2025)
+    default_settings = Settings.from_env({}, cwd=REPO_ROOT)
+    defaults = dbt_vars(
+        default_settings.factor_set, default_settings.first_year, default_settings.last_year
+    )
     other = dbt_vars("provincial_guidelines", 2017, 2020)
     assert parse_dir(defaults) != parse_dir(other)
     monkeypatch.setenv("EMISSIONS_WAREHOUSE", "/elsewhere/warehouse.duckdb")
     elsewhere = parse_dir(defaults)
-    default_settings = Settings.from_env({}, cwd=REPO_ROOT)
     monkeypatch.setenv("EMISSIONS_WAREHOUSE", str(default_settings.warehouse_path))
     assert parse_dir(defaults) != elsewhere
     assert dbt_manifest.parent == parse_dir(defaults)

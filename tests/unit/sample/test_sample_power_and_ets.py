@@ -40,7 +40,7 @@ def test_account_registry(landing):
     assert households.height == 2 * 117
     assert set(households["industry_code"]) == {"HH_URBAN", "HH_RURAL"}
     assert households.group_by("division_code").len()["len"].to_list() == [2] * 117
-    assert registry.filter(pl.col("closed_on").is_not_null()).height > 5
+    assert registry.filter(pl.col("closed_on").is_not_null()).height >= 5  # closures happen
     linked = registry.filter(pl.col("entity_id").is_not_null())
     entities = pl.concat(read_any(p) for p in (root / "ets/entities").iterdir())
     assert linked.height > 20 and set(linked["entity_id"]) <= set(entities["entity_id"])
