@@ -638,9 +638,11 @@ QUICK_UNDERCOUNT = 0.03
 # --- The world as of a day: quick reports kept, the daily window -----------------------
 
 # Monthly quick reports are delivered for the year in progress and this many years before it
-# (older years were loaded as finals only): the year before last carries the annual revision
-# of its quicks once its final is in.
-QUICK_HISTORY_YEARS = 2
+# (older years were loaded as finals only): every year whose final is in carries the annual
+# revision of its quicks. Four: the three full years of the daily window at scale 1 and the year
+# before them, so the nowcast learns the quick reports' shortfall against the finals for every
+# year it is backtested on (int_emissions__nowcast_coefficients, revision_ratio).
+QUICK_HISTORY_YEARS = 4
 # Full years of daily meter and dispatch data before the as-of year, per unit of scale
 # (capped at the world's first year): scale 1 has the last three full years and the year in
 # progress up to the as-of date.

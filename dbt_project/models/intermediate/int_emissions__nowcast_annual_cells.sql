@@ -8,7 +8,11 @@
 -- * final_tco2: the territorial CO2 of the annual final (int_emissions__county_sector,
 --   report_type 'annual'), null for a year without one;
 -- * is_full_year: meter and dispatch data cover every day of the year (only such years are
---   fitted on or backtested).
+--   fitted on or backtested);
+-- * quick_months: the months of the year the county's quick reports cover so far
+--   (int_emissions__quick_estimates_county, January to that month; 0 without one), and
+--   quick_electricity_mwh, quick_heating_electricity_mwh, quick_plant_tco2: the activities of
+--   those months, what the model's calibration on the quick reports compares them with.
 with electricity as (
 
     select * from {{ ref('int_power__electricity_daily') }}
@@ -38,6 +42,13 @@ finals as (
 counties as (
 
     select division_code from {{ ref('ref_divisions') }} where division_level = 'county'
+
+),
+
+quick_months as (
+
+    select year, division_code, months_reported
+    from {{ ref('int_emissions__quick_estimates_county') }}
 
 ),
 
@@ -85,20 +96,33 @@ by_sector as (
         electricity.sector_code,
         sum(electricity.electricity_mwh) as electricity_mwh,
         sum(case when {{ is_heating_day('electricity.reading_date', 'heating_seasons') }}
-            then electricity.electricity_mwh else 0 end) as heating_electricity_mwh
+            then electricity.electricity_mwh else 0 end) as heating_electricity_mwh,
+        sum(case when month(electricity.reading_date) <= quick_months.months_reported
+            then electricity.electricity_mwh else 0 end) as quick_electricity_mwh,
+        sum(case when month(electricity.reading_date) <= quick_months.months_reported
+            and {{ is_heating_day('electricity.reading_date', 'heating_seasons') }}
+            then electricity.electricity_mwh else 0 end) as quick_heating_electricity_mwh
     from electricity
     left join heating_seasons on heating_seasons.sector_code = electricity.sector_code
+    left join quick_months
+        on quick_months.year = electricity.year
+        and quick_months.division_code = electricity.division_code
     group by electricity.year, electricity.division_code, electricity.sector_code
 
 ),
 
 power as (
 
-    select year, division_code, 'power' as sector_code,
-        sum(fuel_tco2) as plant_tco2,
-        {{ exact_sum('generation_mwh') }} as plant_generation_mwh
+    select plants.year, plants.division_code, 'power' as sector_code,
+        sum(plants.fuel_tco2) as plant_tco2,
+        sum(case when month(plants.generation_date) <= quick_months.months_reported
+            then plants.fuel_tco2 else 0 end) as quick_plant_tco2,
+        {{ exact_sum('plants.generation_mwh') }} as plant_generation_mwh
     from plants
-    group by year, division_code
+    left join quick_months
+        on quick_months.year = plants.year
+        and quick_months.division_code = plants.division_code
+    group by plants.year, plants.division_code
 
 )
 
@@ -113,7 +137,12 @@ select
         as heating_electricity_mwh,
     cast(coalesce(power.plant_tco2, 0) as decimal(38, 6)) as plant_tco2,
     cast(coalesce(power.plant_generation_mwh, 0) as double) as plant_generation_mwh,
-    finals.total_tco2 as final_tco2
+    finals.total_tco2 as final_tco2,
+    cast(coalesce(quick_months.months_reported, 0) as integer) as quick_months,
+    cast(coalesce(by_sector.quick_electricity_mwh, 0) as decimal(38, 6)) as quick_electricity_mwh,
+    cast(coalesce(by_sector.quick_heating_electricity_mwh, 0) as decimal(38, 6))
+        as quick_heating_electricity_mwh,
+    cast(coalesce(power.quick_plant_tco2, 0) as decimal(38, 6)) as quick_plant_tco2
 from years
 cross join counties
 cross join sectors
@@ -129,3 +158,6 @@ left join finals
     on finals.year = years.year
     and finals.division_code = counties.division_code
     and finals.sector_code = sectors.sector_code
+left join quick_months
+    on quick_months.year = years.year
+    and quick_months.division_code = counties.division_code

@@ -9,9 +9,21 @@
 --     ln(final / activity) on the year over the fitted years, weighted by the county's mean
 --     final CO2; heating_weight (chosen, sectors of ref_heating_seasons): the slope on the
 --     year's heating-season share of electricity, fitted jointly with the drift;
---   anchor_heating_share: the heating-season share of the anchor year's electricity.
+--   anchor_heating_share: the heating-season share of the anchor year's electricity;
+--   calibration_ratio (chosen only; 1 for naive), the same for every sector of a county: the
+--     statistics' check on the electricity–carbon relation (the practice of the grid
+--     companies' carbon monitoring: metered electricity gives the day, the statistics the
+--     level), quick_ratio × revision_ratio:
+--       quick_ratio = the county's quick-report CO2 of the target year so far
+--         (int_emissions__quick_estimates_county, January to quick_months) / the model's CO2
+--         of the same months (its sectors' activities of those months × the terms above);
+--         1 before the year's first quick report;
+--       revision_ratio = final / quick-report CO2 of the county in the last year before the
+--         target year that has both (the quick reports' known shortfall against the finals);
+--         1 without such a year.
 -- The nowcast of a day of target_year: activity × base_ratio × exp(drift_per_year ×
--- (target_year − anchor_year)) × exp(heating_weight × (is_heating_day − anchor_heating_share)).
+-- (target_year − anchor_year)) × exp(heating_weight × (is_heating_day − anchor_heating_share))
+-- × calibration_ratio.
 with cells as (
 
     select * from {{ ref('int_emissions__nowcast_annual_cells') }}
@@ -175,35 +187,154 @@ province_ratios as (
     where activity > 0
     group by target_year, sector_code, model
 
+),
+
+coefficients as (
+
+    select
+        anchor_cells.target_year,
+        anchor_cells.division_code,
+        anchor_cells.sector_code,
+        anchor_cells.model,
+        anchor_cells.method,
+        anchor_cells.model_version,
+        anchors.fit_first_year,
+        anchors.anchor_year,
+        cast(anchors.fit_years as integer) as fit_years,
+        case
+            when anchor_cells.activity > 0 then anchor_cells.final_tco2 / anchor_cells.activity
+            else coalesce(province_ratios.province_ratio, 0)
+        end as base_ratio,
+        anchor_cells.activity > 0 as is_county_ratio,
+        -- Slopes rounded to 12 decimals: both engines' last bits of the sums agree.
+        round(coalesce(slopes.drift_per_year, 0), 12) as drift_per_year,
+        round(case when anchor_cells.is_heating_sector then coalesce(slopes.heating_weight, 0) else 0 end, 12)
+            as heating_weight,
+        anchor_cells.heating_share as anchor_heating_share
+    from anchor_cells
+    inner join anchors on anchors.target_year = anchor_cells.target_year
+    left join slopes
+        on slopes.target_year = anchor_cells.target_year
+        and slopes.sector_code = anchor_cells.sector_code
+        and slopes.model = anchor_cells.model
+    left join province_ratios
+        on province_ratios.target_year = anchor_cells.target_year
+        and province_ratios.sector_code = anchor_cells.sector_code
+        and province_ratios.model = anchor_cells.model
+
+),
+
+-- The model's CO2 of each county in the months of the target year its quick reports cover.
+modelled_quick_months as (
+
+    select
+        coefficients.target_year,
+        coefficients.division_code,
+        max(target.quick_months) as quick_months,
+        sum(
+            cast(case
+                when coefficients.sector_code = 'power' then target.quick_plant_tco2
+                else target.quick_electricity_mwh
+            end as double)
+            * coefficients.base_ratio
+            * exp(coefficients.drift_per_year
+                * (coefficients.target_year - coefficients.anchor_year))
+            * case when cast(target.quick_electricity_mwh as double) > 0
+                and coefficients.sector_code <> 'power'
+                then (cast(target.quick_heating_electricity_mwh as double)
+                        * exp(coefficients.heating_weight * (1 - coefficients.anchor_heating_share))
+                    + cast(target.quick_electricity_mwh - target.quick_heating_electricity_mwh as double)
+                        * exp(-coefficients.heating_weight * coefficients.anchor_heating_share))
+                    / cast(target.quick_electricity_mwh as double)
+                else 1
+            end
+        ) as modelled_tco2
+    from coefficients
+    inner join cells as target
+        on target.year = coefficients.target_year
+        and target.division_code = coefficients.division_code
+        and target.sector_code = coefficients.sector_code
+    where coefficients.model = 'chosen'
+    group by coefficients.target_year, coefficients.division_code
+
+),
+
+quick as (
+
+    select year, division_code, months_reported, cast(total_tco2 as double) as quick_tco2
+    from {{ ref('int_emissions__quick_estimates_county') }}
+
+),
+
+county_finals as (
+
+    select year, division_code, sum(cast(final_tco2 as double)) as final_tco2
+    from cells
+    where final_tco2 is not null
+    group by year, division_code
+
+),
+
+-- Final / quick of each county in every year that has both (a whole year of quick reports).
+revisions as (
+
+    select quick.year, quick.division_code, county_finals.final_tco2 / quick.quick_tco2 as ratio
+    from quick
+    inner join county_finals
+        on county_finals.year = quick.year
+        and county_finals.division_code = quick.division_code
+    where quick.months_reported = 12 and quick.quick_tco2 > 0 and county_finals.final_tco2 > 0
+
+),
+
+latest_revisions as (
+
+    select target_years.target_year, revisions.division_code,
+        max(revisions.year) as revision_year
+    from target_years
+    inner join revisions on revisions.year < target_years.target_year
+    group by target_years.target_year, revisions.division_code
+
+),
+
+calibrations as (
+
+    select
+        modelled_quick_months.target_year,
+        modelled_quick_months.division_code,
+        case when modelled_quick_months.modelled_tco2 > 0 and quick.quick_tco2 > 0
+            then quick.quick_tco2 / modelled_quick_months.modelled_tco2 else 1
+        end as quick_ratio,
+        coalesce(revisions.ratio, 1) as revision_ratio
+    from modelled_quick_months
+    left join quick
+        on quick.year = modelled_quick_months.target_year
+        and quick.division_code = modelled_quick_months.division_code
+        and modelled_quick_months.quick_months > 0
+    left join latest_revisions
+        on latest_revisions.target_year = modelled_quick_months.target_year
+        and latest_revisions.division_code = modelled_quick_months.division_code
+    left join revisions
+        on revisions.year = latest_revisions.revision_year
+        and revisions.division_code = latest_revisions.division_code
+
+),
+
+rounded as (
+
+    -- Rounded to 12 decimals: both engines' last bits of the ratios agree.
+    select
+        coefficients.*,
+        round(case when coefficients.model = 'chosen'
+            then coalesce(calibrations.quick_ratio, 1) else 1 end, 12) as quick_ratio,
+        round(case when coefficients.model = 'chosen'
+            then coalesce(calibrations.revision_ratio, 1) else 1 end, 12) as revision_ratio
+    from coefficients
+    left join calibrations
+        on calibrations.target_year = coefficients.target_year
+        and calibrations.division_code = coefficients.division_code
+
 )
 
-select
-    anchor_cells.target_year,
-    anchor_cells.division_code,
-    anchor_cells.sector_code,
-    anchor_cells.model,
-    anchor_cells.method,
-    anchor_cells.model_version,
-    anchors.fit_first_year,
-    anchors.anchor_year,
-    cast(anchors.fit_years as integer) as fit_years,
-    case
-        when anchor_cells.activity > 0 then anchor_cells.final_tco2 / anchor_cells.activity
-        else coalesce(province_ratios.province_ratio, 0)
-    end as base_ratio,
-    anchor_cells.activity > 0 as is_county_ratio,
-    -- Slopes rounded to 12 decimals: both engines' last bits of the sums agree.
-    round(coalesce(slopes.drift_per_year, 0), 12) as drift_per_year,
-    round(case when anchor_cells.is_heating_sector then coalesce(slopes.heating_weight, 0) else 0 end, 12)
-        as heating_weight,
-    anchor_cells.heating_share as anchor_heating_share
-from anchor_cells
-inner join anchors on anchors.target_year = anchor_cells.target_year
-left join slopes
-    on slopes.target_year = anchor_cells.target_year
-    and slopes.sector_code = anchor_cells.sector_code
-    and slopes.model = anchor_cells.model
-left join province_ratios
-    on province_ratios.target_year = anchor_cells.target_year
-    and province_ratios.sector_code = anchor_cells.sector_code
-    and province_ratios.model = anchor_cells.model
+select rounded.*, round(quick_ratio * revision_ratio, 12) as calibration_ratio
+from rounded

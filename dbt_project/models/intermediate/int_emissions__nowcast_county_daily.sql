@@ -2,7 +2,8 @@
 -- (metered electricity; power: the plants' fuel CO2 for chosen, their generation for naive) ×
 -- the coefficients fitted for the day's year (int_emissions__nowcast_coefficients):
 --   nowcast_tco2 = activity × base_ratio × exp(drift_per_year × (year − anchor_year))
---                  × exp(heating_weight × (is_heating_day − anchor_heating_share)),
+--                  × exp(heating_weight × (is_heating_day − anchor_heating_share))
+--                  × calibration_ratio (the county's check on its quick reports; 1 for naive),
 -- rounded to the gram (decimal(38,6)), so every sum of counties is exact. A day of a year
 -- without a fitted model (no earlier final year with full daily data) has no nowcast.
 -- Days within the vars nowcast_from / nowcast_to (every day by default).
@@ -61,6 +62,7 @@ cells as (
         coefficients.drift_per_year,
         coefficients.heating_weight,
         coefficients.anchor_heating_share,
+        coefficients.calibration_ratio,
         days.year - coefficients.anchor_year as years_ahead,
         case when {{ is_heating_day('days.nowcast_date', 'heating_seasons') }} then 1 else 0 end
             as is_heating_day
@@ -103,5 +105,6 @@ select
     model_version,
     cast(electricity_mwh as decimal(38, 6)) as electricity_mwh,
     {{ decimal_amount('activity * base_ratio * exp(drift_per_year * years_ahead)'
-        ~ ' * exp(heating_weight * (is_heating_day - anchor_heating_share))') }} as nowcast_tco2
+        ~ ' * exp(heating_weight * (is_heating_day - anchor_heating_share))'
+        ~ ' * calibration_ratio') }} as nowcast_tco2
 from activities

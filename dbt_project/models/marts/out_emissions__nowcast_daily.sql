@@ -2,7 +2,9 @@
 -- city, county) × key sector, the chosen model's CO2 (int_emissions__nowcast_county_daily),
 -- counties summed exactly to their city and the province. The 80 % band: nowcast × the 10th
 -- and 90th percentiles of final / nowcast of the backtest (int_emissions__nowcast_backtest_cells,
--- every held-out year) of the same level × sector; null while no year has been backtested.
+-- every held-out year) of the same level × sector, widened to hold the nowcast itself where
+-- the backtest's residuals all lie on one side of it (a band is an interval around the
+-- published estimate); null while no year has been backtested.
 -- Disclosure inputs (not published): the units behind the cell and the largest one's share.
 with county_daily as (
 
@@ -79,8 +81,8 @@ cells as (
 bands as (
 
     select division_level, sector_code,
-        {{ quantile_linear('residual_ratio', 0.1) }} as low_ratio,
-        {{ quantile_linear('residual_ratio', 0.9) }} as high_ratio
+        least({{ quantile_linear('residual_ratio', 0.1) }}, 1.0) as low_ratio,
+        greatest({{ quantile_linear('residual_ratio', 0.9) }}, 1.0) as high_ratio
     from {{ ref('int_emissions__nowcast_backtest_cells') }}
     where model = 'chosen' and sector_code <> 'total'
     group by division_level, sector_code
