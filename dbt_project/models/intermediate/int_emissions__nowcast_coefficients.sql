@@ -17,7 +17,7 @@
 --       quick_ratio = the county's quick-report CO2 of the target year so far
 --         (int_emissions__quick_estimates_county, January to quick_months) / the model's CO2
 --         of the same months (its sectors' activities of those months × the terms above);
---         1 before the year's first quick report;
+--         before the year's first quick report, the year before's (1 without one);
 --       revision_ratio = final / quick-report CO2 of the county in the last year before the
 --         target year that has both (the quick reports' known shortfall against the finals);
 --         1 without such a year.
@@ -297,20 +297,37 @@ latest_revisions as (
 
 ),
 
-calibrations as (
+-- The quick reports' check of the model in a year that has them.
+own_quick_ratios as (
 
     select
         modelled_quick_months.target_year,
         modelled_quick_months.division_code,
-        case when modelled_quick_months.modelled_tco2 > 0 and quick.quick_tco2 > 0
-            then quick.quick_tco2 / modelled_quick_months.modelled_tco2 else 1
-        end as quick_ratio,
-        coalesce(revisions.ratio, 1) as revision_ratio
+        quick.quick_tco2 / modelled_quick_months.modelled_tco2 as ratio
     from modelled_quick_months
-    left join quick
+    inner join quick
         on quick.year = modelled_quick_months.target_year
         and quick.division_code = modelled_quick_months.division_code
-        and modelled_quick_months.quick_months > 0
+    where modelled_quick_months.quick_months > 0
+        and modelled_quick_months.modelled_tco2 > 0 and quick.quick_tco2 > 0
+
+),
+
+calibrations as (
+
+    -- Before the year's first quick report, the check of the year before.
+    select
+        modelled_quick_months.target_year,
+        modelled_quick_months.division_code,
+        coalesce(own.ratio, previous.ratio, 1) as quick_ratio,
+        coalesce(revisions.ratio, 1) as revision_ratio
+    from modelled_quick_months
+    left join own_quick_ratios as own
+        on own.target_year = modelled_quick_months.target_year
+        and own.division_code = modelled_quick_months.division_code
+    left join own_quick_ratios as previous
+        on previous.target_year = modelled_quick_months.target_year - 1
+        and previous.division_code = modelled_quick_months.division_code
     left join latest_revisions
         on latest_revisions.target_year = modelled_quick_months.target_year
         and latest_revisions.division_code = modelled_quick_months.division_code
