@@ -51,6 +51,7 @@ _DOCS = PACKAGE_DIR.parent / "docs"
 REPOSITORY_DOCUMENTS = {
     "methodology": ("核算方法 Methodology", _DOCS / "methodology.md"),
     "factors": ("排放因子与代码表 Factors and code lists", _DOCS / "factors.md"),
+    "nowcast": ("电碳监测方法 Electricity–carbon nowcast", _DOCS / "nowcast.md"),
 }
 _TEMPLATED_NAME = re.compile(r"^\[([A-Za-z_][A-Za-z0-9_]*)\]$")
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)

@@ -62,7 +62,7 @@ def test_every_page_is_written_without_warnings(site):
     assert sorted(str(path) for path in site.pages) == sorted(
         ["index.html", "sectors.html", "carbon_market.html", "data_quality.html"]
         + [f"cities/{code}.html" for code in CITY_CODES]
-        + ["data_dictionary.html", "docs/methodology.html", "docs/factors.html"]
+        + ["data_dictionary.html", "docs/methodology.html", "docs/factors.html", "docs/nowcast.html"]
     )
     assert site.warnings == []
 
