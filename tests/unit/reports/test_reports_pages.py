@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from reports_helpers import chart_specs, links_of
 from synthetic_release import (
+    FAST_NOWCAST_CITY,
     FAST_SECTOR,
     HIDDEN_CITY,
     HIDDEN_CITY_YEAR,
@@ -60,9 +61,15 @@ def text(html_text: str) -> str:
 
 def test_every_page_is_written_without_warnings(site):
     assert sorted(str(path) for path in site.pages) == sorted(
-        ["index.html", "sectors.html", "carbon_market.html", "data_quality.html"]
+        ["index.html", "sectors.html", "carbon_market.html", "nowcast.html"]
+        + ["data_quality.html"]
         + [f"cities/{code}.html" for code in CITY_CODES]
-        + ["data_dictionary.html", "docs/methodology.html", "docs/factors.html", "docs/nowcast.html"]
+        + [
+            "data_dictionary.html",
+            "docs/methodology.html",
+            "docs/factors.html",
+            "docs/nowcast.html",
+        ]
     )
     assert site.warnings == []
 
@@ -494,4 +501,64 @@ def test_a_release_with_no_carbon_market_rows_still_builds(tmp_path):
         "carbon_market.md: the release has no table ets_compliance_by_city_sector "
         "(not published yet, or empty): a notice written instead"
     )
-    assert len(result.pages) == 16  # every other page as usual, and the data dictionary
+    assert len(result.pages) == 17  # every other page as usual, and the data dictionary
+
+
+def test_nowcast_page_compares_each_citys_month_like_for_like(site, release):
+    """电碳监测: the latest complete month of every city against the same month a year before,
+    over the sectors published on every day of both (阳泉's suppressed coking is left out of
+    both months, never counted as zero); the city that rose most first."""
+    rows = query(
+        release,
+        """
+        with cells as (
+            select division_code, sector_code,
+                sum(nowcast_tco2) filter (where date >= '2025-12-01') as now,
+                sum(nowcast_tco2) filter (where date between '2024-12-01' and '2024-12-31')
+                    as before,
+                count(*) filter (where nowcast_tco2 is null) as hidden
+            from emissions_nowcast_daily
+            where division_level = 'city'
+            group by all
+        )
+        select division_code, (sum(now) filter (where hidden = 0)
+            / sum(before) filter (where hidden = 0) - 1) * 100, count(*) filter (where hidden > 0)
+        from cells group by division_code order by 2 desc
+        """,
+    )
+    names = dict(
+        query(release, "select distinct division_code, division_name_zh from emissions_by_city")
+    )
+    assert rows[0][0] == FAST_NOWCAST_CITY
+    shown = text(page(site, "nowcast.html"))
+    assert "2025-12-01 – 2025-12-31" in shown
+    table = shown[shown.index("城市 City 当月 上年同月 同比 保密行业数") :]
+    position = {code: table.index(f" {names[code]} ") for code, _, _ in rows}
+    for higher, growth_high, _ in rows:  # a city that rose more comes first
+        for lower, growth_low, _ in rows:
+            if growth_high > growth_low + 0.01:
+                assert position[higher] < position[lower], (names[higher], names[lower])
+    for code, growth, hidden in rows:
+        assert f" {names[code]} " in table
+        after = table[table.index(f" {names[code]} ") :].split()
+        assert format_value(growth, "pct1") in after[:8], (names[code], after[:8])
+        assert (hidden == 1) == (code == HIDDEN_CITY)
+
+
+def test_nowcast_page_shows_the_latest_day_and_the_backtest(site, release):
+    latest, total = query(
+        release,
+        "select date, sum(nowcast_tco2) from emissions_nowcast_daily "
+        "where division_level = 'province' "
+        "and date = (select max(date) from emissions_nowcast_daily) "
+        "group by date",
+    )[0]
+    shown = text(page(site, "nowcast.html"))
+    assert f"最新一日 {latest.isoformat()}" in shown
+    assert format_value(total, "tco2") in shown
+    mape = query(
+        release,
+        "select mape_pct from emissions_nowcast_backtest where year = 2024 "
+        "and division_level = 'county' and sector_code = 'total' and model = 'naive'",
+    )[0][0]
+    assert f"2024 县 county {format_value(0.8, 'pct')} {format_value(mape, 'pct')}" in shown
