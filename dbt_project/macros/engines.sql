@@ -116,3 +116,19 @@
 {% macro spark__quantile_linear(expression, fraction) -%}
     percentile({{ expression }}, {{ fraction }})
 {%- endmacro %}
+
+{#
+  The values of `expression` over the group, sorted, joined by commas (a deterministic text:
+  a digest of it is the same in both engines).
+#}
+{% macro sorted_list(expression) -%}
+    {{ return(adapter.dispatch('sorted_list')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sorted_list(expression) -%}
+    coalesce(string_agg({{ expression }}, ',' order by {{ expression }}), '')
+{%- endmacro %}
+
+{% macro spark__sorted_list(expression) -%}
+    array_join(sort_array(collect_list({{ expression }})), ',')
+{%- endmacro %}

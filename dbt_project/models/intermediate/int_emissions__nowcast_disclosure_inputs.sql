@@ -1,31 +1,18 @@
 -- What disclosure control needs of each day × county × sector of the nowcast: the units behind
--- the cell (the accounts metered, households' aggregated accounts not counted, null where only
--- households; power: the dispatched plants) and the largest unit's share of the cell's
+-- the cell (the accounts metered, a county's household aggregate one of them; power: the
+-- dispatched plants) and the largest unit's share of the cell's
 -- activity (an account's share of the electricity; a plant's of the fuel CO2).
-with readings as (
+with electricity as (
 
-    select
-        meter.reading_date as nowcast_date,
-        accounts.division_code,
-        industry_sectors.sector_code,
-        meter.electricity_kwh
-    from {{ ref('stg_power__meter_daily') }} as meter
-    inner join {{ ref('stg_power__accounts') }} as accounts
-        on accounts.account_id = meter.account_id
-    inner join {{ ref('ref_industry_sectors') }} as industry_sectors
-        on industry_sectors.industry_code = accounts.industry_code
-    where true {{ day_window_filter('meter.reading_date') }}
-
-),
-
-electricity as (
-
-    select nowcast_date, division_code, sector_code,
-        count(*) as reporting_units,
-        max(electricity_kwh) as max_unit_activity,
-        {{ exact_sum('electricity_kwh') }} as activity
-    from readings
-    group by nowcast_date, division_code, sector_code
+    -- From the daily cells of the meters (int_power__electricity_daily), never the readings
+    -- again: the accounts of a day × county × sector, its largest account's kWh, its kWh.
+    select reading_date as nowcast_date, division_code, sector_code,
+        sum(accounts) as reporting_units,
+        max(max_account_kwh) as max_unit_activity,
+        cast(sum(electricity_mwh) as double) * 1000 as activity
+    from {{ ref('int_power__electricity_daily') }}
+    where true {{ day_window_filter('reading_date') }}
+    group by reading_date, division_code, sector_code
 
 ),
 

@@ -1,12 +1,77 @@
 -- Metered electricity per day × county × industry × customer type (MWh), the accounts' daily
 -- readings (stg_power__meter_daily, kWh) summed over the accounts of the cell, with the key
--- sector of the industry (ref_industry_sectors, the sector list of the annual accounts).
--- The day window vars nowcast_from / nowcast_to (both included; every day by default) select
--- the days built, so the model can become incremental by a day's partition.
-with readings as (
+-- sector of the industry (ref_industry_sectors, the sector list of the annual accounts), the
+-- accounts read and the largest account's reading (disclosure control's inputs).
+--
+-- Incremental on DuckDB (a table on Spark, rebuilt whole): each day carries day_version, a
+-- digest of its current meter file's checksum (raw._sha256), the account registry's deliveries and the industry →
+-- sector mapping; a build recomputes only the days whose version changed (a new day's file, a
+-- revised file for a past day; every day when the registry or the mapping changes), deleting
+-- and inserting those days (a warehouse built before day_version existed recomputes every day
+-- once: its rows have none). The day window vars nowcast_from / nowcast_to (both included)
+-- recompute the days in it whatever their version (`dbt build --vars` of a backfill).
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='delete+insert',
+    unique_key='reading_date',
+    on_schema_change='append_new_columns',
+) }}
+with inputs_version as (
 
-    select * from {{ ref('stg_power__meter_daily') }}
-    where true {{ day_window_filter('reading_date') }}
+    -- What every day's cells depend on besides its own file.
+    select concat(registries.version, '|', mapping.version) as version
+    from (
+        select {{ sorted_list('file_sha256') }} as version
+        from (
+            select distinct _sha256 as file_sha256
+            from {{ source('raw', 'power__accounts') }}
+            where not _is_superseded
+        ) as files
+    ) as registries
+    cross join (
+        select {{ sorted_list("concat(industry_code, ':', sector_code)") }} as version
+        from {{ ref('ref_industry_sectors') }}
+    ) as mapping
+
+),
+
+day_versions as (
+
+    -- One current file per day (a revision supersedes the earlier delivery).
+    select files.reading_date,
+        md5(concat(files.file_sha256, '|', inputs_version.version)) as day_version
+    from (
+        select cast(_file_period as date) as reading_date, max(_sha256) as file_sha256
+        from {{ source('raw', 'power__meter_daily') }}
+        where not _is_superseded
+        group by _file_period
+    ) as files
+    cross join inputs_version
+
+),
+
+days as (
+
+    select day_versions.reading_date, day_versions.day_version
+    from day_versions
+    {% if is_incremental() %}
+    left join (select distinct reading_date, day_version from {{ this }}) as built
+        on built.reading_date = day_versions.reading_date
+    where built.day_version is distinct from day_versions.day_version
+        {%- if var('nowcast_from', none) or var('nowcast_to', none) %}
+        or (true {{ day_window_filter('day_versions.reading_date') }})
+        {%- endif %}
+    {% else %}
+    where true {{ day_window_filter('day_versions.reading_date') }}
+    {% endif %}
+
+),
+
+readings as (
+
+    select reading_date, account_id, electricity_kwh
+    from {{ ref('stg_power__meter_daily') }}
+    where reading_date in (select reading_date from days)
 
 ),
 
@@ -21,21 +86,39 @@ industry_sectors as (
 
     select industry_code, sector_code from {{ ref('ref_industry_sectors') }}
 
+),
+
+cells as (
+
+    select
+        readings.reading_date,
+        accounts.division_code,
+        accounts.industry_code,
+        industry_sectors.sector_code,
+        accounts.customer_type,
+        count(*) as accounts,
+        cast(sum({{ decimal_amount('readings.electricity_kwh') }}) / 1000 as decimal(38, 6))
+            as electricity_mwh,
+        max(readings.electricity_kwh) as max_account_kwh
+    from readings
+    inner join accounts on accounts.account_id = readings.account_id
+    inner join industry_sectors on industry_sectors.industry_code = accounts.industry_code
+    group by
+        readings.reading_date, accounts.division_code, accounts.industry_code,
+        industry_sectors.sector_code, accounts.customer_type
+
 )
 
 select
-    readings.reading_date,
-    cast(year(readings.reading_date) as integer) as year,
-    accounts.division_code,
-    accounts.industry_code,
-    industry_sectors.sector_code,
-    accounts.customer_type,
-    count(*) as accounts,
-    cast(sum({{ decimal_amount('readings.electricity_kwh') }}) / 1000 as decimal(38, 6))
-        as electricity_mwh
-from readings
-inner join accounts on accounts.account_id = readings.account_id
-inner join industry_sectors on industry_sectors.industry_code = accounts.industry_code
-group by
-    readings.reading_date, accounts.division_code, accounts.industry_code,
-    industry_sectors.sector_code, accounts.customer_type
+    cells.reading_date,
+    cast(year(cells.reading_date) as integer) as year,
+    cells.division_code,
+    cells.industry_code,
+    cells.sector_code,
+    cells.customer_type,
+    cells.accounts,
+    cells.electricity_mwh,
+    cells.max_account_kwh,
+    days.day_version
+from cells
+inner join days on days.reading_date = cells.reading_date
