@@ -6,7 +6,10 @@ from the warehouse: every year with an annual final and meter data on every day.
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
+import polars as pl
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -104,3 +107,55 @@ def test_the_backtest_meets_the_goals_of_issue_13(warehouse):
     assert county_coverage is not None, report
     low, high = COVERAGE_GOAL_PCT
     assert low <= county_coverage <= high, report
+
+
+def published_nowcast(settings) -> pl.DataFrame:
+    folder = settings.published_dir / "emissions_nowcast_daily"
+    with duckdb.connect() as con:
+        return con.sql(
+            f"select * from read_parquet('{folder.as_posix()}/**/*.parquet', "
+            "hive_partitioning = false) order by all"
+        ).pl()
+
+
+def test_a_revised_meter_file_for_a_past_day_changes_that_day_only(home_copy):
+    """The grid company re-delivers 2020-12-15 (every reading 10 % higher): the next run
+    recomputes that day's cells only (int_power__electricity_daily is incremental: its other
+    days keep their digest and rows), and the published nowcast differs on that day alone.
+    December lies after the last quick report (November), so the county calibration on the
+    quick reports, and with it every other day, stays as it was."""
+    from orchestration.runner import materialise_everything
+
+    settings = home_copy
+    day = date(2020, 12, 15)
+    path = settings.landing_dir / "power" / "meter_daily" / f"{day.isoformat()}.parquet"
+    readings = pl.read_parquet(path)
+    before = published_nowcast(settings)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        versions_before = dict(
+            con.execute(
+                "select distinct reading_date, day_version "
+                "from intermediate.int_power__electricity_daily"
+            ).fetchall()
+        )
+    readings.with_columns(pl.col("electricity_kwh") * 1.1).write_parquet(path)
+    outcome = materialise_everything(settings)
+    assert outcome.success, "\n".join(outcome.failure_lines)
+
+    after = published_nowcast(settings)
+    assert before.height == after.height
+    gone = before.join(after, on=before.columns, how="anti", nulls_equal=True)
+    new = after.join(before, on=after.columns, how="anti", nulls_equal=True)
+    changed = pl.concat([gone, new])
+    assert changed.height > 0
+    assert set(changed["date"].to_list()) == {day}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        versions_after = dict(
+            con.execute(
+                "select distinct reading_date, day_version "
+                "from intermediate.int_power__electricity_daily"
+            ).fetchall()
+        )
+    # Only that day's digest moved: the incremental build selected that day alone.
+    moved = {d for d in versions_after if versions_after[d] != versions_before.get(d)}
+    assert moved == {day}
