@@ -46,7 +46,7 @@ def test_the_daily_nowcast_adds_up_from_counties_to_the_province(warehouse):
                 sum(child.electricity_mwh) as electricity_mwh
             from marts.out_emissions__nowcast_daily as child
             join reference.ref_divisions as divisions using (division_code)
-            where divisions.parent_code is not null
+            where divisions.parent_code is not null and child.sector_code <> 'total'
             group by all
         ) as children
             on children.date = parent.date
@@ -57,6 +57,29 @@ def test_the_daily_nowcast_adds_up_from_counties_to_the_province(warehouse):
         """
     ).fetchall()
     assert mismatches == []
+    # Each city's and the province's total of the day is its sectors' exact sum; counties
+    # publish none.
+    totals = warehouse.execute(
+        """
+        select total.division_level, count(*), count(*) filter (
+            where total.nowcast_tco2 <> sectors.nowcast_tco2
+                or total.electricity_mwh <> sectors.electricity_mwh)
+        from marts.out_emissions__nowcast_daily as total
+        join (
+            select date, division_code, sum(nowcast_tco2) as nowcast_tco2,
+                sum(electricity_mwh) as electricity_mwh
+            from marts.out_emissions__nowcast_daily
+            where sector_code <> 'total'
+            group by all
+        ) as sectors using (date, division_code)
+        where total.sector_code = 'total'
+        group by all
+        """
+    ).fetchall()
+    days = warehouse.execute(
+        "select count(distinct date) from marts.out_emissions__nowcast_daily"
+    ).fetchone()[0]
+    assert sorted(totals) == [("city", 11 * days, 0), ("province", days, 0)]
     levels = warehouse.execute(
         "select division_level, count(distinct division_code) "
         "from marts.out_emissions__nowcast_daily group by 1"

@@ -1,6 +1,8 @@
 -- The daily nowcast (published as emissions_nowcast_daily): every day × division (province,
 -- city, county) × key sector, the chosen model's CO2 (int_emissions__nowcast_county_daily),
--- counties summed exactly to their city and the province. The 80 % band: nowcast × the 10th
+-- counties summed exactly to their city and the province; and each city's and the province's
+-- total of the day (sector_code 'total', method sum_of_sectors of ref_nowcast_methods: its
+-- sectors summed exactly; counties publish none). The 80 % band: nowcast × the 10th
 -- and 90th percentiles of final / nowcast of the backtest (int_emissions__nowcast_backtest_cells,
 -- every held-out year) of the same level × sector, widened to hold the nowcast itself where
 -- the backtest's residuals all lie on one side of it (a band is an interval around the
@@ -46,7 +48,7 @@ inputs as (
 
 ),
 
-disclosure_inputs as (
+sector_inputs as (
 
     -- The units of a city or province cell: its counties' summed; its largest unit's share:
     -- the largest of its counties' largest units over the cell's activity.
@@ -58,7 +60,44 @@ disclosure_inputs as (
 
 ),
 
-cells as (
+unit_co2 as (
+
+    -- A county cell's largest unit in tCO2: its share of the cell's activity × the cell's
+    -- nowcast (sectors' activities have different units; their CO2 adds up).
+    select inputs.nowcast_date, inputs.ancestor_code, inputs.division_level,
+        inputs.reporting_units,
+        inputs.max_unit_share * cast(county_daily.nowcast_tco2 as double) as max_unit_tco2,
+        cast(county_daily.nowcast_tco2 as double) as nowcast_tco2
+    from inputs
+    inner join county_daily
+        on county_daily.nowcast_date = inputs.nowcast_date
+        and county_daily.division_code = inputs.division_code
+        and county_daily.sector_code = inputs.sector_code
+
+),
+
+total_inputs as (
+
+    -- The units of a city's or the province's total: every unit of its sectors; its largest
+    -- unit's share of the total's CO2.
+    select nowcast_date, ancestor_code as division_code, 'total' as sector_code,
+        sum(reporting_units) as reporting_units,
+        max(max_unit_tco2) / nullif(sum(nowcast_tco2), 0) as max_unit_share
+    from unit_co2
+    where division_level <> 'county'
+    group by nowcast_date, ancestor_code
+
+),
+
+disclosure_inputs as (
+
+    select * from sector_inputs
+    union all
+    select * from total_inputs
+
+),
+
+sector_cells as (
 
     select
         county_daily.nowcast_date,
@@ -78,13 +117,37 @@ cells as (
 
 ),
 
+total_method as (
+
+    select method, model_version from {{ ref('ref_nowcast_methods') }}
+    where model = 'chosen' and is_power is null
+
+),
+
+cells_and_totals as (
+
+    select * from sector_cells
+    union all
+    select sector_cells.nowcast_date, sector_cells.year, sector_cells.division_code,
+        sector_cells.division_level, 'total' as sector_code, total_method.method,
+        total_method.model_version,
+        sum(sector_cells.electricity_mwh) as electricity_mwh,
+        sum(sector_cells.nowcast_tco2) as nowcast_tco2
+    from sector_cells
+    cross join total_method
+    where sector_cells.division_level <> 'county'
+    group by sector_cells.nowcast_date, sector_cells.year, sector_cells.division_code,
+        sector_cells.division_level, total_method.method, total_method.model_version
+
+),
+
 bands as (
 
     select division_level, sector_code,
         least({{ quantile_linear('residual_ratio', 0.1) }}, 1.0) as low_ratio,
         greatest({{ quantile_linear('residual_ratio', 0.9) }}, 1.0) as high_ratio
     from {{ ref('int_emissions__nowcast_backtest_cells') }}
-    where model = 'chosen' and sector_code <> 'total'
+    where model = 'chosen'
     group by division_level, sector_code
 
 )
@@ -103,7 +166,7 @@ select
     cast(cells.model_version as {{ dbt.type_string() }}) as model_version,
     cast(coalesce(disclosure_inputs.reporting_units, 0) as bigint) as reporting_units,
     cast(disclosure_inputs.max_unit_share as double) as max_unit_share
-from cells
+from cells_and_totals as cells
 left join bands
     on bands.division_level = cells.division_level
     and bands.sector_code = cells.sector_code
