@@ -30,6 +30,7 @@ HIDDEN_COUNTIES = ("140105", "140106")  # 太原: a plant's county and its neigh
 HIDDEN_CITY, HIDDEN_CITY_YEAR = "140300", 2022  # 阳泉 in 2022, with two of its counties
 NOWCAST_FROM, NOWCAST_TO = "2024-07-01", "2025-12-31"  # the daily nowcast's days
 FAST_NOWCAST_CITY = "140700"  # 晋中: its nowcast rises most against a year before
+HIDDEN_TOTAL_CITY, HIDDEN_TOTAL_DAY = "141100", "2025-12-10"  # 吕梁's total hidden one day
 
 CONTRACT_COLUMNS = {
     "emissions_by_sector": [
@@ -248,7 +249,8 @@ join divisions d using (division_code);
 -- The daily nowcast of the province and the cities (no counties: the fixture stays small),
 -- {NOWCAST_FROM} to {NOWCAST_TO}: each city × sector a size, a weekly wave, 4 % more a year
 -- (the fast sector 12 %, five times as large in {FAST_NOWCAST_CITY}, which so rises most);
--- 阳泉 × coking suppressed every day (the province stays visible).
+-- 阳泉 × coking suppressed every day (the province stays visible); each city's and the
+-- province's total of the day (sector 'total'), 吕梁's suppressed on 2025-12-10.
 create table nowcast_cities as
 select
     day::date as date, year(day)::integer as year, d.division_code, s.sector_code,
@@ -264,21 +266,33 @@ cross join divisions d cross join sectors s
 where d.division_level = 'city';
 
 create table emissions_nowcast_daily as
-with cells as (
+with sectors as (
     select date, year, division_code, 'city' as division_level, sector_code, tco2
     from nowcast_cities
     union all
     select date, year, '140000', 'province', sector_code, sum(tco2) from nowcast_cities
     group by date, year, sector_code
+),
+cells as (
+    select * from sectors
+    union all
+    select date, year, division_code, division_level, 'total', sum(tco2) from sectors
+    group by date, year, division_code, division_level
 )
 select date, year, division_code, division_level, sector_code,
     case when not hidden then tco2 * 1.6 end as electricity_mwh,
     case when not hidden then tco2 end as nowcast_tco2,
     case when not hidden then tco2 * 0.97 end as nowcast_low_tco2,
     case when not hidden then tco2 * 1.03 end as nowcast_high_tco2,
-    case when sector_code = 'power' then 'plant_fuel' else 'electricity_ratio_trend' end as method,
+    case sector_code when 'power' then 'plant_fuel' when 'total' then 'sum_of_sectors'
+        else 'electricity_ratio_trend' end as method,
     '2026.2' as model_version, hidden as is_suppressed
-from (select *, division_code = '{HIDDEN_CITY}' and sector_code = 'coking' as hidden from cells);
+from (
+    select *, (division_code = '{HIDDEN_CITY}' and sector_code = 'coking')
+        or (division_code = '{HIDDEN_TOTAL_CITY}' and sector_code = 'total'
+            and date = date '{HIDDEN_TOTAL_DAY}') as hidden
+    from cells
+);
 
 create table emissions_nowcast_backtest as
 select year::integer as year, level as division_level, sector_code, model,

@@ -19,6 +19,7 @@ from synthetic_release import (
     HIDDEN_CITY,
     HIDDEN_CITY_YEAR,
     HIDDEN_COUNTIES,
+    HIDDEN_TOTAL_CITY,
     write_synthetic_release,
 )
 
@@ -505,25 +506,26 @@ def test_a_release_with_no_carbon_market_rows_still_builds(tmp_path):
 
 
 def test_nowcast_page_compares_each_citys_month_like_for_like(site, release):
-    """电碳监测: the latest complete month of every city against the same month a year before,
-    over the sectors published on every day of both (阳泉's suppressed coking is left out of
-    both months, never counted as zero); the city that rose most first."""
+    """电碳监测: each city's total of the latest complete month against the same month a year
+    before (both nowcasts), with the range its 80 % band gives; a city whose total is
+    suppressed on a day of the month is left out, said so, never compared on a partial sum;
+    the city that rose most first."""
     rows = query(
         release,
         """
-        with cells as (
-            select division_code, sector_code,
-                sum(nowcast_tco2) filter (where date >= '2025-12-01') as now,
-                sum(nowcast_tco2) filter (where date between '2024-12-01' and '2024-12-31')
-                    as before,
-                count(*) filter (where nowcast_tco2 is null) as hidden
-            from emissions_nowcast_daily
-            where division_level = 'city'
-            group by all
-        )
-        select division_code, (sum(now) filter (where hidden = 0)
-            / sum(before) filter (where hidden = 0) - 1) * 100, count(*) filter (where hidden > 0)
-        from cells group by division_code order by 2 desc
+        select division_code,
+            (sum(nowcast_tco2) filter (where date >= '2025-12-01')
+             / sum(nowcast_tco2) filter (where date between '2024-12-01' and '2024-12-31')
+             - 1) * 100,
+            (sum(nowcast_high_tco2) filter (where date >= '2025-12-01')
+             / sum(nowcast_tco2) filter (where date between '2024-12-01' and '2024-12-31')
+             - 1) * 100,
+            count(*) filter (where is_suppressed)
+        from emissions_nowcast_daily
+        where division_level = 'city' and sector_code = 'total'
+            and (date >= '2025-12-01' or date between '2024-12-01' and '2024-12-31')
+        group by division_code
+        order by 2 desc
         """,
     )
     names = dict(
@@ -532,26 +534,29 @@ def test_nowcast_page_compares_each_citys_month_like_for_like(site, release):
     assert rows[0][0] == FAST_NOWCAST_CITY
     shown = text(page(site, "nowcast.html"))
     assert "2025-12-01 – 2025-12-31" in shown
-    table = shown[shown.index("城市 City 当月 上年同月 同比 保密行业数") :]
-    position = {code: table.index(f" {names[code]} ") for code, _, _ in rows}
-    for higher, growth_high, _ in rows:  # a city that rose more comes first
-        for lower, growth_low, _ in rows:
+    table = shown[shown.index("城市 City 当月 上年同月 同比") :]
+    compared = [row for row in rows if row[3] == 0]
+    position = {code: table.index(f" {names[code]} ") for code, *_ in rows}
+    for higher, growth_high, *_ in compared:  # a city that rose more comes first
+        for lower, growth_low, *_ in compared:
             if growth_high > growth_low + 0.01:
                 assert position[higher] < position[lower], (names[higher], names[lower])
-    for code, growth, hidden in rows:
-        assert f" {names[code]} " in table
-        after = table[table.index(f" {names[code]} ") :].split()
-        assert format_value(growth, "pct1") in after[:8], (names[code], after[:8])
-        assert (hidden == 1) == (code == HIDDEN_CITY)
+    for code, growth, high, hidden in rows:
+        after = table[position[code] :].split()[:9]
+        if hidden:
+            assert code == HIDDEN_TOTAL_CITY and "保密" in after, after
+            assert format_value(growth, "pct1") not in after
+        else:
+            assert format_value(growth, "pct1") in after, (names[code], after)
+            assert format_value(high, "pct1") in after, (names[code], after)
 
 
 def test_nowcast_page_shows_the_latest_day_and_the_backtest(site, release):
     latest, total = query(
         release,
-        "select date, sum(nowcast_tco2) from emissions_nowcast_daily "
-        "where division_level = 'province' "
-        "and date = (select max(date) from emissions_nowcast_daily) "
-        "group by date",
+        "select date, nowcast_tco2 from emissions_nowcast_daily "
+        "where division_level = 'province' and sector_code = 'total' "
+        "and date = (select max(date) from emissions_nowcast_daily)",
     )[0]
     shown = text(page(site, "nowcast.html"))
     assert f"最新一日 {latest.isoformat()}" in shown
