@@ -182,3 +182,25 @@ def test_a_revised_meter_file_for_a_past_day_changes_that_day_only(home_copy):
     # Only that day's digest moved: the incremental build selected that day alone.
     moved = {d for d in versions_after if versions_after[d] != versions_before.get(d)}
     assert moved == {day}
+
+
+def test_the_readmes_morning_query_answers_on_the_release(built, capsys):
+    """ "Which cities rose most last month, and how sure are we?": the query the README shows
+    (docs/queries/cities_rose_most_last_month.sql, verbatim in the README) runs on the readers'
+    catalog through `emissions sql` and names cities with their growth and its range."""
+    from pathlib import Path
+
+    from orchestration.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    query = (root / "docs" / "queries" / "cities_rose_most_last_month.sql").read_text(
+        encoding="utf-8"
+    )
+    assert query.strip() in (root / "README.md").read_text(encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in built.settings.as_env().items():
+            patch.setenv(name, value)
+        assert main(["sql", query]) == 0
+    shown = capsys.readouterr().out
+    assert "growth_pct" in shown and "growth_low_pct" in shown
+    assert any(city in shown for city in ("太原市", "大同市", "晋中市", "运城市", "临汾市"))
