@@ -73,7 +73,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         else []
     )
     disclosure_assets, disclosure_checks = disclosure_definitions(manifest)
-    publish_assets, gate_checks = publication_definitions(manifest)
+    publish_assets, gate_checks = publication_definitions(manifest, as_of=settings.as_of)
     # Warnings, never blocking: feeds' freshness (on the ingest assets, evaluated by every run of
     # the transform job too, so a feed that delivers nothing is noticed) and revisions.
     warnings_checks = operations_checks(

@@ -11,6 +11,8 @@ A mart is published when its YAML carries ``config.meta.publish``::
               description_zh: 各市分年度二氧化碳排放
               description_en: CO2 emissions by city and year
               # disclosure: {...}                # published from disclosure.<table> instead
+              # daily: {date_column: date, due: "06:00", timezone: Asia/Shanghai}
+              #                                  # a day's rows by that time the next morning
         columns:
           - name: year
             config:
@@ -38,7 +40,9 @@ if TYPE_CHECKING:
 
 MANIFEST_PATH = Path(__file__).resolve().parents[1] / "dbt_project" / "target" / "manifest.json"
 DISCLOSURE_SCHEMA = "disclosure"
-TABLE_KEYS = {"table", "description_zh", "description_en", "disclosure"}
+TABLE_KEYS = {"table", "description_zh", "description_en", "disclosure", "daily"}
+DAILY_KEYS = {"date_column", "due", "timezone"}
+DUE_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 COLUMN_KEYS = {"zh", "en", "unit"}
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PARTITION_COLUMN = "year"  # every release is partitioned by year (data contract)
@@ -60,6 +64,21 @@ class ColumnDoc:
 
 
 @dataclass(frozen=True)
+class Daily:
+    """A table published every day: yesterday's rows (``date_column``) are due by ``due``
+    (HH:MM) in ``timezone`` each morning (the freshness policy and the check of its asset)."""
+
+    date_column: str
+    due: str
+    timezone: str
+
+    @property
+    def deadline_cron(self) -> str:
+        hour, minute = self.due.split(":")
+        return f"{int(minute)} {int(hour)} * * *"
+
+
+@dataclass(frozen=True)
 class PublishedTable:
     """A published table as its mart's YAML declares it (``config.meta.publish``)."""
 
@@ -71,6 +90,7 @@ class PublishedTable:
     columns: tuple[ColumnDoc, ...]
     disclosure: Mapping[str, Any] | None = field(default=None, hash=False)
     declared_in: str = ""  # the YAML file of the declaration, for messages
+    daily: Daily | None = None
 
     @property
     def source_relation(self) -> str:
@@ -217,6 +237,7 @@ def _table(node: Mapping[str, Any], declaration: Any) -> PublishedTable:
         )
     if disclosure is not None and disclosure.get("suppressed_flag") is not None:
         columns = _with_flag(columns, disclosure["suppressed_flag"], f"{where}.disclosure")
+    daily = _daily(declaration.get("daily"), columns, where)
     if PARTITION_COLUMN not in {column.name for column in columns}:
         raise DeclarationError(
             f"{where}: the published columns must include {PARTITION_COLUMN} (every release is "
@@ -231,4 +252,28 @@ def _table(node: Mapping[str, Any], declaration: Any) -> PublishedTable:
         columns=tuple(columns),
         disclosure=dict(disclosure) if disclosure is not None else None,
         declared_in=yaml_file,
+        daily=daily,
     )
+
+
+def _daily(declaration: Any, columns: list[ColumnDoc], where: str) -> Daily | None:
+    if declaration is None:
+        return None
+    if not isinstance(declaration, Mapping) or set(declaration) != DAILY_KEYS:
+        raise DeclarationError(
+            f"{where}.daily needs exactly {', '.join(sorted(DAILY_KEYS))}: {declaration!r}"
+        )
+    date_column = _text(f"{where}.daily", "date_column", declaration["date_column"])
+    if date_column not in {column.name for column in columns}:
+        raise DeclarationError(f"{where}.daily: date_column {date_column!r} is no published column")
+    due = _text(f"{where}.daily", "due", declaration["due"])
+    if not DUE_TIME.match(due):
+        raise DeclarationError(f"{where}.daily: due must be HH:MM, got {due!r}")
+    timezone = _text(f"{where}.daily", "timezone", declaration["timezone"])
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(timezone)
+    except Exception as error:  # an unknown zone: say which
+        raise DeclarationError(f"{where}.daily: unknown timezone {timezone!r}") from error
+    return Daily(date_column, due, timezone)

@@ -3,8 +3,9 @@ that a mart's YAML declares published (publish.tables, read from the dbt manifes
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
@@ -12,7 +13,7 @@ import duckdb
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
 from orchestration.settings import REPO_ROOT
 from publish.release import git_revision, publish_table
-from publish.tables import PublishedTable, published_tables
+from publish.tables import Daily, PublishedTable, published_tables
 from quality.gate import SUITES_DIR, Suite, bind_suites, run_suite
 
 RESULTS_DDL = """
@@ -129,6 +130,79 @@ def build_gate_check(
     return gate
 
 
+def freshness_policy(daily: Daily | None) -> dg.FreshnessPolicy | None:
+    """A daily table's: materialised since yesterday's deadline by today's (the UI shows it red
+    when the morning's release has not come)."""
+    if daily is None:
+        return None
+    return dg.FreshnessPolicy.cron(
+        deadline_cron=daily.deadline_cron,
+        lower_bound_delta=timedelta(hours=24),
+        timezone=daily.timezone,
+    )
+
+
+def due_day(daily: Daily, as_of: date | None, now: datetime | None = None) -> date:
+    """The last day whose rows must be published: yesterday once today's deadline has passed,
+    else the day before. With EMISSIONS_AS_OF set, its morning after the deadline: the day
+    before it."""
+    if as_of is not None:
+        return as_of - timedelta(days=1)
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(daily.timezone))
+    hour, minute = (int(part) for part in daily.due.split(":"))
+    passed = (local.hour, local.minute) >= (hour, minute)
+    return local.date() - timedelta(days=1 if passed else 2)
+
+
+def build_daily_check(table: PublishedTable, as_of: date | None) -> dg.AssetChecksDefinition:
+    daily = table.daily
+    assert daily is not None
+
+    @dg.asset_check(
+        asset=f"published_{table.name}",
+        name="has_the_due_day",
+        description=(
+            f"Warns when published/{table.name} lacks the day due: yesterday's rows "
+            f"({daily.date_column}) by {daily.due} {daily.timezone} (EMISSIONS_AS_OF: the day "
+            "before it). A warning: what is there stays published."
+        ),
+    )
+    def has_the_due_day(paths: PlatformPaths) -> dg.AssetCheckResult:
+        due = due_day(daily, as_of)
+        folder = Path(paths.published_dir) / table.name
+        files = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+        latest = None
+        if files:
+            with duckdb.connect() as con:
+                latest = con.execute(
+                    f"select max({daily.date_column}) from read_parquet(?, union_by_name = true)",
+                    [[str(path) for path in files]],
+                ).fetchone()[0]
+        missing = (due - latest).days if latest is not None else None
+        passed = latest is not None and latest >= due
+        return dg.AssetCheckResult(
+            passed=passed,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(
+                f"{table.name}: published to {latest}, {due} due"
+                if passed
+                else f"{table.name}: {due} is due by {daily.due} {daily.timezone} but the "
+                + (
+                    f"release ends on {latest} ({missing} day(s) missing)"
+                    if latest
+                    else "release has no rows"
+                )
+            ),
+            metadata={
+                "due_day": due.isoformat(),
+                "latest_day": latest.isoformat() if latest else None,
+                "days_missing": missing,
+            },
+        )
+
+    return has_the_due_day
+
+
 def build_publish_asset(
     table: PublishedTable, gated_keys: list[dg.AssetKey]
 ) -> dg.AssetsDefinition:
@@ -140,6 +214,7 @@ def build_publish_asset(
         group_name="published",
         kinds={"parquet"},
         pool=WAREHOUSE_POOL,
+        freshness_policy=freshness_policy(table.daily),
         description=(
             f"{table.description_zh} ({table.description_en}): Parquet release of "
             f"{table.source_relation} under published/{table.name}/, written only after every "
@@ -183,14 +258,16 @@ def build_publish_asset(
 
 
 def publication_definitions(
-    manifest_path: Path | None = None, suites_dir: Path = SUITES_DIR
+    manifest_path: Path | None = None, suites_dir: Path = SUITES_DIR, as_of: date | None = None
 ) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    """A gate check and a publish asset per published table of the manifest; a table without a
-    suite, or a suite without a table, stops the code location loading (naming both)."""
+    """A gate check and a publish asset per published table of the manifest, and for a daily
+    table the check that its due day is published; a table without a suite, or a suite without
+    a table, stops the code location loading (naming both)."""
     tables = published_tables(manifest_path)
     suites = bind_suites({t.name: t.declared_in for t in tables.values()}, suites_dir)
     gated = sorted({t.gated_asset_key for t in tables.values()}, key=lambda k: k.to_user_string())
     return (
         [build_publish_asset(t, gated) for t in tables.values()],
-        [build_gate_check(t, suites[t.name], tables) for t in tables.values()],
+        [build_gate_check(t, suites[t.name], tables) for t in tables.values()]
+        + [build_daily_check(t, as_of) for t in tables.values() if t.daily is not None],
     )

@@ -196,7 +196,8 @@ def test_a_new_table_needs_its_model_its_yaml_and_its_suite_only(dbt_manifest, t
     assets, checks = publication_definitions(path, suites)
     by_key = {asset.key: asset for asset in assets}
     new = by_key[dg.AssetKey("published_emissions_province_by_year")]
-    gated = {next(iter(check.check_keys)).asset_key for check in checks}
+    gates = [c for c in checks if next(iter(c.check_keys)).name.startswith("gx_")]
+    gated = {next(iter(check.check_keys)).asset_key for check in gates}
     assert dg.AssetKey("out_emissions__province_by_year") in gated
     for asset in assets:  # one failed gate stops every publication, the new one's too
         assert set(asset.asset_deps[asset.key]) == gated
@@ -205,3 +206,63 @@ def test_a_new_table_needs_its_model_its_yaml_and_its_suite_only(dbt_manifest, t
     ]
     assert next(iter(check.check_keys)).asset_key == dg.AssetKey("out_emissions__province_by_year")
     assert new.descriptions_by_key[new.key].startswith("全省分年度二氧化碳排放")
+
+
+DATE = {"zh": "日期", "en": "Date", "unit": ""}
+
+
+def test_a_daily_table_declares_when_its_day_is_due():
+    from datetime import UTC, date, datetime
+
+    from orchestration.assets.publish import due_day, freshness_policy
+
+    declared = {
+        **CITY,
+        "daily": {"date_column": "date", "due": "07:00", "timezone": "Asia/Shanghai"},
+    }
+    (table,) = tables_of_manifest(
+        manifest(model("out_x", declared, {"date": DATE, "year": YEAR, "total_tco2": TOTAL}))
+    ).values()
+    assert table.daily.deadline_cron == "0 7 * * *"
+    policy = freshness_policy(table.daily)
+    assert (policy.deadline_cron, policy.timezone) == ("0 7 * * *", "Asia/Shanghai")
+    # 06:59 in Shanghai (22:59 UTC the day before): yesterday is not due yet, the day before is.
+    assert due_day(table.daily, None, datetime(2026, 3, 1, 22, 59, tzinfo=UTC)) == date(2026, 2, 28)
+    assert due_day(table.daily, None, datetime(2026, 3, 1, 23, 0, tzinfo=UTC)) == date(2026, 3, 1)
+    assert due_day(table.daily, date(2021, 1, 1)) == date(2020, 12, 31)  # EMISSIONS_AS_OF
+    assert freshness_policy(None) is None
+
+
+@pytest.mark.parametrize(
+    ("daily", "message"),
+    [
+        (
+            {"date_column": "day", "due": "07:00", "timezone": "Asia/Shanghai"},
+            "no published column",
+        ),
+        ({"date_column": "date", "due": "7am", "timezone": "Asia/Shanghai"}, "HH:MM"),
+        ({"date_column": "date", "due": "07:00", "timezone": "Mars/Olympus"}, "unknown timezone"),
+        ({"date_column": "date", "due": "07:00"}, "needs exactly"),
+    ],
+)
+def test_a_malformed_daily_declaration_says_what_is_wrong(daily, message):
+    node = model("out_x", {**CITY, "daily": daily}, {"date": DATE, "year": YEAR})
+    with pytest.raises(DeclarationError, match=message):
+        tables_of_manifest(manifest(node))
+
+
+def test_the_daily_nowcast_has_a_freshness_policy_and_its_due_day_check(dbt_manifest):
+    from orchestration.assets.publish import publication_definitions
+
+    assets, checks = publication_definitions(dbt_manifest)
+    by_key = {asset.key: asset for asset in assets}
+    nowcast = by_key[dg.AssetKey("published_emissions_nowcast_daily")]
+    assert nowcast.specs_by_key[nowcast.key].freshness_policy is not None
+    assert (
+        by_key[dg.AssetKey("published_emissions_by_city")]
+        .specs_by_key[dg.AssetKey("published_emissions_by_city")]
+        .freshness_policy
+        is None
+    )
+    names = {(key.asset_key.to_user_string(), key.name) for c in checks for key in c.check_keys}
+    assert ("published_emissions_nowcast_daily", "has_the_due_day") in names
