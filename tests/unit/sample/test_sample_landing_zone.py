@@ -128,12 +128,12 @@ def test_file_names_columns_and_periods_follow_the_contract(landing, feed):
 def test_energy_consumption_files_by_year(landing):
     root, _ = landing
     names = {p.name for p in (root / "stats/energy_consumption").iterdir()}
-    # As of 2025-12-31: the 2024 finals came in on 31 October 2025; the quicks of 2023, 2024
-    # and 2025 to November (December's is due on 20 January).
+    # As of 2025-12-31: the 2024 finals came in on 31 October 2025; the quicks of 2021 to 2024
+    # (QUICK_HISTORY_YEARS, four) and 2025 to November (December's is due on 20 January).
     annual = {f"{year}_annual.csv" for year in range(2015, 2025)}
-    quick = {f"{year}-{m:02d}_quick.csv" for year in (2023, 2024) for m in range(1, 13)}
+    quick = {f"{year}-{m:02d}_quick.csv" for year in range(2021, 2025) for m in range(1, 13)}
     quick |= {f"2025-{m:02d}_quick.csv" for m in range(1, 12)}
-    assert names == annual | quick  # 2025 is quick-only; 2023 and 2024 have both
+    assert names == annual | quick  # 2025 is quick-only; 2021 to 2024 have both
 
 
 def test_codes_exist_in_the_seeds(landing):
