@@ -56,7 +56,8 @@ class Summary:
     table: str  # the problem's owner
     cells: int = 0
     reasons: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
-    linear_programmes: int = 0
+    linear_programmes: int = 0  # LPs solved
+    certified_values: int = 0  # primary values proved protected by the twin certificate alone
     cpu_seconds: float = 0.0
     # per table: its rows, and its hidden rows per period
     rows: dict[str, int] = field(default_factory=dict)
@@ -98,9 +99,11 @@ def suppress_system(
     sources: dict[str, Source],
     margin_relations: dict[str, str],
     rules: DisclosureRules,
+    certify: bool = True,
 ) -> Summary:
     """Decide the problem's suppression and write every table of it (one transaction); returns
-    what was decided and what it cost."""
+    what was decided and what it cost. ``certify``: as ``disclosure.engine.protect`` (False:
+    every interval by LP, for comparison)."""
     started = time.process_time()
     register_published_names(con, margin_relations)
     rows = {
@@ -113,8 +116,9 @@ def suppress_system(
     summary = Summary(system.table)
     decided = []
     for period in periods(system, rows, known, read_equations(con, system.owner), rules):
-        result = protect(period, rules)
+        result = protect(period, rules, certify)
         summary.linear_programmes += result.linear_programmes
+        summary.certified_values += result.certified_values
         decided += [
             (period.label, *cell_key, reason, hidden)
             for cell_key, reason, hidden in zip(
@@ -220,6 +224,7 @@ def suppress_table(
     published_columns: list[str],
     margin_relations: dict[str, str],
     rules: DisclosureRules,
+    certify: bool = True,
 ) -> Summary:
     """One table that is a disclosure problem on its own (no joint tables)."""
     return suppress_system(
@@ -228,4 +233,5 @@ def suppress_table(
         {declaration.table: Source(source, tuple(published_columns))},
         margin_relations,
         rules,
+        certify,
     )
