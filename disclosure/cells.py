@@ -115,9 +115,19 @@ def periods(
         for relation in system.relations
     ]
     shapes = [_EquationShape(system, equation, value_columns) for equation in equations]
+    # the periods' cells, read once: rules_of is sorted by period, then by cell
+    counts = rules_of.group_by(system.period, maintain_order=True).len()
+    ends = np.cumsum(counts["len"].to_numpy()).tolist()
+    every_key = rules_of.select(system.cell).rows()
+    every_reason = rules_of[REASON].to_list()
+    every_fixed = rules_of[FIXED].to_numpy()
     result = []
-    for (label,), frame in rules_of.group_by(system.period, maintain_order=True):
-        keys = list(frame.select(system.cell).iter_rows())
+    keys: list[tuple] = []
+    start = 0
+    for label, end in zip(counts[system.period].to_list(), ends, strict=True):
+        cells_of_period = every_key[start:end]
+        if cells_of_period != keys:  # else the previous period's list, shared
+            keys = cells_of_period
         values = np.zeros((len(keys), len(value_columns)))
         present = np.zeros((len(keys), len(value_columns)), dtype=bool)
         entries = located_by_period.get((label,))
@@ -134,14 +144,15 @@ def periods(
                 label,
                 keys,
                 values,
-                frame[REASON].to_list(),
-                frame[FIXED].to_numpy(),
+                every_reason[start:end],
+                every_fixed[start:end],
                 equation_rows,
                 relations,
                 tuple(value_columns),
                 present,
             )
         )
+        start = end
     return result
 
 

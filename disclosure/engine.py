@@ -24,7 +24,8 @@ order, then the value columns, up before down), while an end of its interval fal
    with it. The moved table is one the attacker cannot rule out, so the interval reaches
    v ± amount: the choice protects by construction;
 3. hiding never narrows another interval, so protected values stay protected; a last pass
-   bounds every primary value again and fails loudly if any is short.
+   bounds every primary value under the final hidden cells and fails loudly if any is short
+   (an LP end already solved with its component of hidden cells as it is now is that LP's).
 
 Certificates before LPs. An end of an interval is solved by LP only where no cheap proof
 settles it (``certify``; on the daily nowcast most primary values are counties that share
@@ -51,10 +52,10 @@ attacker cannot exclude: it has every hideable value >= 0 and meets every row
 A proof is used only with a margin of ``tolerance(value)`` beyond the requirement, so that the
 LP, solved to its own tolerance, could not have decided otherwise: every decision (every
 hidden cell, every refusal) is the one the LPs alone give, and the tests compare the two.
-Each value's two ends are solved at most once under one hidden set (the minimum again only
-after cells were hidden for its maximum), the components of the hidden cells are kept as cells
-are hidden, the mover's LP is built when a first value needs a move, and periods with the
-same rows (the daily tables have the same cells every day) share their matrix.
+Each end of a value is solved at most once while its component of hidden cells stays as it
+is (the minimum again only after cells were hidden for its maximum), the components are kept
+as cells are hidden, the mover's LP is built when a first value needs a move, and periods with
+the same rows (the daily tables have the same cells every day) share their matrix.
 
 A value that no change of the hideable cells can move far enough (bounded by cells that are
 never hidden, i.e. published by another table) cannot be protected: the engine refuses it with
@@ -717,20 +718,7 @@ def protect(period: Period, rules: DisclosureRules, certify: bool = True) -> Per
         return PeriodResult(reasons, hidden.tolist(), [])
     certificate = _Certificate(rows, hidden) if certify and truth_is_a_table(period, rows) else None
     mover: _Mover | None = None  # built when a first value needs a move
-    groups: _Groups | None = None  # built when a first value needs an LP
-    attackers: dict[int, tuple[int, _Attacker]] = {}
-    solves = 0
-
-    def attacker_of(cell: int) -> _Attacker:
-        nonlocal groups
-        if groups is None:
-            groups = _Groups(rows, hidden)
-        root, group = groups.group(cell)
-        cached = attackers.get(root)
-        if cached is None or cached[0] != len(group):  # a component only grows
-            cached = attackers[root] = (len(group), _Attacker(period, rows, hidden, group))
-        return cached[1]
-
+    state = _Solved(period, rows, hidden)
     protection = rules.protection_level
     if certificate is not None:
         # a value whose twins reach both ends now keeps them as more cells are hidden
@@ -744,25 +732,21 @@ def protect(period: Period, rules: DisclosureRules, certify: bool = True) -> Per
     for cell, column in targets:
         value = values[cell, column]
         required = {1: value * (1 + protection), -1: value * (1 - protection)}
-        solved: dict[int, float] = {}  # ends settled under the current hidden set
         for direction in (1, -1):
+            end = None
             if certificate is not None:
                 if certified(certificate.ends(cell, column), value, required[direction], direction):
                     continue
-                if direction not in solved:
-                    point = certificate.pinned(cell, column)
-                    if point is not None and all(
-                        abs(point - end) > tolerance(value) for end in required.values()
-                    ):
-                        solved[1] = solved[-1] = point
-            if direction not in solved:
-                attacker = attacker_of(cell)
-                before = attacker.solves
-                solved[direction] = attacker.bound(cell, column, direction)
-                solves += attacker.solves - before
-            if direction > 0 and solved[direction] >= required[direction]:
+                point = certificate.pinned(cell, column)
+                if point is not None and all(
+                    abs(point - requirement) > tolerance(value) for requirement in required.values()
+                ):
+                    end = point
+            if end is None:
+                end = state.bound(cell, column, direction)
+            if direction > 0 and end >= required[direction]:
                 continue
-            if direction < 0 and solved[direction] <= required[direction]:
+            if direction < 0 and end <= required[direction]:
                 continue
             amount = value * protection * (1 + OVERSHOOT)
             if mover is None:
@@ -785,13 +769,8 @@ def protect(period: Period, rules: DisclosureRules, certify: bool = True) -> Per
                 mover.hide(added)
                 if certificate is not None:
                     certificate.hide(added)
-                if groups is not None:
-                    for added_cell in added:
-                        groups.add(added_cell)
-                solved.clear()
-    if mover is not None:
-        solves += mover.solves
-    intervals, verify_solves = _verify(period, hidden, rules, rows, certificate, groups)
+                state.hide(added)
+    intervals = _verify(period, hidden, rules, rows, certificate, state)
     short = [interval for interval in intervals if not interval.protected]
     if short:
         first = short[0]
@@ -805,9 +784,48 @@ def protect(period: Period, rules: DisclosureRules, certify: bool = True) -> Per
         reasons,
         hidden.tolist(),
         intervals,
-        solves + verify_solves,
+        state.solves + (mover.solves if mover is not None else 0),
         sum(interval.certified for interval in intervals),
     )
+
+
+class _Solved:
+    """The attacker's LPs of a period under a growing hidden set: one model per component of
+    the hidden cells, and every end solved, kept while its component stays as it was (the LP
+    would be the same: a component changes when a cell of one of its rows is hidden)."""
+
+    def __init__(self, period: Period, rows: Rows, hidden: np.ndarray):
+        self.period = period
+        self.rows = rows
+        self.hidden = hidden
+        self.groups: _Groups | None = None  # built when a first value needs an LP
+        self.attackers: dict[int, tuple[int, _Attacker]] = {}
+        self.ends: dict[tuple[int, int, int], tuple[float, tuple[int, int]]] = {}
+        self.solves = 0
+
+    def hide(self, cells: list[int]) -> None:
+        if self.groups is not None:
+            for cell in cells:
+                self.groups.add(cell)
+
+    def bound(self, cell: int, column: int, sense: int) -> float:
+        if self.groups is None:
+            self.groups = _Groups(self.rows, self.hidden)
+        root, group = self.groups.group(cell)
+        component = (root, len(group))  # a component only grows
+        known = self.ends.get((cell, column, sense))
+        if known is not None and known[1] == component:
+            return known[0]
+        cached = self.attackers.get(root)
+        if cached is None or cached[0] != len(group):
+            cached = self.attackers[root] = (
+                len(group),
+                _Attacker(self.period, self.rows, self.hidden, group),
+            )
+        end = cached[1].bound(cell, column, sense)
+        self.solves += 1
+        self.ends[(cell, column, sense)] = (end, component)
+        return end
 
 
 def verify(
@@ -824,7 +842,8 @@ def verify(
     and only its maximum by LP."""
     rows = rows or Rows(period)
     certificate = _Certificate(rows, hidden) if certify and truth_is_a_table(period, rows) else None
-    return _verify(period, hidden, rules, rows, certificate, None)
+    state = _Solved(period, rows, hidden)
+    return _verify(period, hidden, rules, rows, certificate, state), state.solves
 
 
 def _settled(
@@ -842,8 +861,8 @@ def _verify(
     rules: DisclosureRules,
     rows: Rows,
     certificate: _Certificate | None,
-    groups: _Groups | None,
-) -> tuple[list[Interval], int]:
+    state: _Solved,
+) -> list[Interval]:
     values = period.values
     protection = rules.protection_level
     cells, columns = np.nonzero(
@@ -861,7 +880,6 @@ def _verify(
     else:
         reached = np.full(len(cells), np.nan)
         settled = np.zeros(len(cells), dtype=bool)
-    attackers: dict[int, _Attacker] = {}
     intervals = []
     for k, (cell, column) in enumerate(zip(cells.tolist(), columns.tolist(), strict=True)):
         value, required_low, required_high = float(checked[k]), lows[k], highs[k]
@@ -879,14 +897,8 @@ def _verify(
                 )
             )
             continue
-        if groups is None:
-            groups = _Groups(rows, hidden)
-        root, group = groups.group(cell)
-        attacker = attackers.get(root)
-        if attacker is None:
-            attacker = attackers[root] = _Attacker(period, rows, hidden, group)
         # with a twin the minimum is 0 (the certificate); else solved
-        low = 0.0 if not np.isnan(reached[k]) else attacker.bound(cell, column, -1)
-        high = attacker.bound(cell, column, 1)
+        low = 0.0 if not np.isnan(reached[k]) else state.bound(cell, column, -1)
+        high = state.bound(cell, column, 1)
         intervals.append(Interval(cell, column, value, low, high, required_low, required_high))
-    return intervals, sum(attacker.solves for attacker in attackers.values())
+    return intervals
