@@ -623,6 +623,7 @@ class _Mover:
         self.cell_of = rows.cell_of[self.variables]
         self.weights = weights[self.cell_of]
         self.visible = np.ones(len(period.keys), dtype=bool)
+        self.costs = np.zeros(2 * count)  # as passed: no costs
         self.solver = _highs()
         _pass_model(
             self.solver,
@@ -658,8 +659,11 @@ class _Mover:
         target = (up, down) if direction > 0 else (down, up)
         self.solver.changeColBounds(target[0], amount, amount)
         self.solver.changeColBounds(target[1], 0.0, 0.0)
-        everything = np.arange(2 * self.count)
-        self.solver.changeColsCost(2 * self.count, everything, self._costs(amount))
+        costs = self._costs(amount)
+        # only the costs that differ from those HiGHS has (a hidden cell's stay 0): the same LP
+        changed = np.flatnonzero(costs != self.costs).astype(np.int32)
+        self.solver.changeColsCost(len(changed), changed, costs[changed])
+        self.costs = costs
         self.solver.changeObjectiveSense(highspy.ObjSense.kMinimize)
         status = _run(self.solver, f"the secondary cells of {self.period.keys[cell]}")
         self.solves += 1
@@ -672,7 +676,7 @@ class _Mover:
                 f"period {self.period.label}: cell {self.period.keys[cell]} cannot move by "
                 f"{amount:,.3f} ({status})"
             )
-        solution = np.asarray(self.solver.getSolution().col_value)
+        solution = np.array(self.solver.getSolution().col_value, dtype=float)
         moved = np.abs(solution[: self.count] - solution[self.count :])
         threshold = max(amount, 1e-9) * 1e-7
         return sorted({int(c) for c in self.cell_of[moved > threshold]})

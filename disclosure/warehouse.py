@@ -114,27 +114,32 @@ def suppress_system(
     }
     known = [con.sql(entry.query).pl() for entry in system.owner.known]
     summary = Summary(system.table)
-    decided = []
+    key = list(system.key)
+    columns: list[list] = [[] for _ in key]  # the decisions, column by column
+    reasons: list[str | None] = []
+    hidden: list[bool] = []
+    key_columns: tuple[list[tuple], list[tuple]] | None = None  # a period's keys, by column
     for period in periods(system, rows, known, read_equations(con, system.owner), rules):
         result = protect(period, rules, certify)
         summary.linear_programmes += result.linear_programmes
         summary.certified_values += result.certified_values
-        decided += [
-            (period.label, *cell_key, reason, hidden)
-            for cell_key, reason, hidden in zip(
-                period.keys, result.reasons, result.hidden, strict=True
-            )
-        ]
-    key = list(system.key)
+        if key_columns is None or key_columns[0] is not period.keys:  # periods share keys
+            key_columns = (period.keys, list(zip(*period.keys, strict=True)))
+        columns[0] += [period.label] * len(period.keys)
+        for column, values in zip(columns[1:], key_columns[1], strict=True):
+            column += values
+        reasons += result.reasons
+        hidden += result.hidden
     first = rows[system.parts[0].table]
     decisions = pl.DataFrame(
-        decided,
-        schema={
-            **{column: first.schema[column] for column in key},
-            "suppression_reason": pl.String,
-            "is_suppressed": pl.Boolean,
-        },
-        orient="row",
+        [
+            *(
+                pl.Series(column, values, dtype=first.schema[column])
+                for column, values in zip(key, columns, strict=True)
+            ),
+            pl.Series("suppression_reason", reasons, dtype=pl.String),
+            pl.Series("is_suppressed", hidden, dtype=pl.Boolean),
+        ]
     )
     summary.cells = decisions.height
     for reason, count in Counter(decisions["suppression_reason"].drop_nulls()).items():
