@@ -558,9 +558,20 @@ class _Groups:
         self.indices = rows.cell_rows.indices.tolist()
         self.parent: dict[int, int] = {}
         self.members: dict[int, list[int]] = {}
-        self.anchor: dict[int, int] = {}
-        for cell in np.flatnonzero(hidden).tolist():
-            self.add(cell)
+        # the hidden cells' components at once (as ``components``), each rooted at its first
+        cells = np.flatnonzero(hidden)
+        incidence = rows.cell_rows[cells]
+        _, labels = connected_components(incidence @ incidence.T, directed=False)
+        order = np.argsort(labels, kind="stable")
+        for group in np.split(cells[order], np.flatnonzero(np.diff(labels[order])) + 1):
+            members = group.tolist()
+            if members:
+                self.members[members[0]] = members
+                self.parent.update(dict.fromkeys(members, members[0]))
+        entries = incidence.tocoo()
+        self.anchor: dict[int, int] = dict(
+            zip(entries.col.tolist(), cells[entries.row].tolist(), strict=True)
+        )
 
     def find(self, cell: int) -> int:
         root = cell
@@ -775,7 +786,8 @@ def protect(period: Period, rules: DisclosureRules, certify: bool = True) -> Per
                     certificate.hide(added)
                 state.hide(added)
     intervals = _verify(period, hidden, rules, rows, certificate, state)
-    short = [interval for interval in intervals if not interval.protected]
+    # a certified value is protected, with the certificate's margin
+    short = [i for i in intervals if not i.certified and not i.protected]
     if short:
         first = short[0]
         raise DisclosureError(

@@ -6,7 +6,6 @@ table's ``disclosure.<table>`` (exactly the published columns, suppressed values
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
@@ -142,7 +141,7 @@ def suppress_system(
         ]
     )
     summary.cells = decisions.height
-    for reason, count in Counter(decisions["suppression_reason"].drop_nulls()).items():
+    for reason, count in decisions["suppression_reason"].drop_nulls().value_counts().iter_rows():
         summary.reasons[reason] += count
     con.register("decisions_frame", decisions.to_arrow())
     try:
@@ -212,13 +211,10 @@ def _write_part(
         ).fetchall()
     )
     summary.reasons_by_table[part.table] = dict(
-        Counter(
-            reason
-            for (reason,) in con.execute(
-                f"select suppression_reason from {decisions_relation(part.table)} "
-                "where suppression_reason is not null"
-            ).fetchall()
-        )
+        con.execute(
+            f"select suppression_reason, count(*) from {decisions_relation(part.table)} "
+            "where suppression_reason is not null group by all order by all"
+        ).fetchall()
     )
 
 

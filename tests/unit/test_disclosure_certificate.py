@@ -227,6 +227,21 @@ def test_twin_labels_are_exact_even_when_every_hash_collides(monkeypatch):
             assert (colliding[a] == colliding[b] and colliding[a] >= 0) == same
 
 
+def test_the_kept_components_are_those_of_the_hidden_cells_as_cells_are_hidden():
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        period = random_tree(rng)
+        rows = Rows(period)
+        hidden = rng.random(len(period.keys)) < 0.3
+        groups = engine._Groups(rows, hidden)
+        for cell in rng.permutation(np.flatnonzero(~hidden))[:5].tolist():
+            hidden[cell] = True
+            groups.add(cell)
+            expected = engine.components(period, hidden, rows)
+            for member, component in expected.items():
+                assert sorted(groups.group(member)[1]) == component
+
+
 # --- the certificate changes no decision -----------------------------------------------------
 
 
