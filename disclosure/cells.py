@@ -21,6 +21,7 @@ REASON = "_reason"
 COLUMN = "_column"
 VALUE = "_value"
 TABLE = "_table"
+CELL = "_cell"
 
 
 @dataclass(frozen=True)
@@ -98,44 +99,60 @@ def periods(
         .agg(pl.col(REASON).drop_nulls().first(), pl.col(FIXED).any())
         .sort(key)
     )
-    result = []
+    # every value's cell: its position among its period's cells (the order of ``rules_of``)
+    rules_of = rules_of.with_columns(pl.int_range(pl.len()).over(system.period).alias(CELL))
     column_index = {column: k for k, column in enumerate(value_columns)}
-    long_by_period = dict(long.partition_by(system.period, as_dict=True))
-    for (label,), frame in rules_of.group_by(system.period, maintain_order=True):
-        keys = list(frame.select(system.cell).iter_rows())
-        index = {cell_key: position for position, cell_key in enumerate(keys)}
+    located = long.join(rules_of.select(*key, CELL), on=key, how="inner").with_columns(
+        pl.col(COLUMN).replace_strict(column_index, return_dtype=pl.Int64)
+    )
+    located_by_period = dict(located.partition_by(system.period, as_dict=True))
+    relations = [
+        RelationRows(
+            np.array([column_index[column] for column, _ in relation.terms]),
+            np.array([coefficient for _, coefficient in relation.terms]),
+            relation.sense,
+        )
+        for relation in system.relations
+    ]
+    shapes = [_EquationShape(system, equation, value_columns) for equation in equations]
+    # the periods' cells, read once: rules_of is sorted by period, then by cell
+    counts = rules_of.group_by(system.period, maintain_order=True).len()
+    ends = np.cumsum(counts["len"].to_numpy()).tolist()
+    every_key = rules_of.select(system.cell).rows()
+    every_reason = rules_of[REASON].to_list()
+    every_fixed = rules_of[FIXED].to_numpy()
+    result = []
+    keys: list[tuple] = []
+    start = 0
+    for label, end in zip(counts[system.period].to_list(), ends, strict=True):
+        cells_of_period = every_key[start:end]
+        if cells_of_period != keys:  # else the previous period's list, shared
+            keys = cells_of_period
         values = np.zeros((len(keys), len(value_columns)))
         present = np.zeros((len(keys), len(value_columns)), dtype=bool)
-        entries = long_by_period.get((label,))
+        entries = located_by_period.get((label,))
         if entries is not None:
-            cells = [index[k] for k in entries.select(system.cell).iter_rows()]
-            columns = [column_index[c] for c in entries[COLUMN].to_list()]
+            cells = entries[CELL].to_numpy()
+            columns = entries[COLUMN].to_numpy()
             values[cells, columns] = entries[VALUE].to_numpy()
             present[cells, columns] = True
         equation_rows = []
-        for equation in equations:
-            equation_rows += _equation_rows(system, equation, label, keys, value_columns)
-        relations = [
-            RelationRows(
-                np.array([column_index[column] for column, _ in relation.terms]),
-                np.array([coefficient for _, coefficient in relation.terms]),
-                relation.sense,
-            )
-            for relation in system.relations
-        ]
+        for shape in shapes:
+            equation_rows += shape.rows(label, keys)
         result.append(
             Period(
                 label,
                 keys,
                 values,
-                frame[REASON].to_list(),
-                frame[FIXED].to_numpy(),
+                every_reason[start:end],
+                every_fixed[start:end],
                 equation_rows,
                 relations,
                 tuple(value_columns),
                 present,
             )
         )
+        start = end
     return result
 
 
@@ -151,65 +168,82 @@ def _aligned(frames: list[pl.DataFrame], key: list[str]) -> list[pl.DataFrame]:
     return [frame.with_columns(pl.col(c).cast(schema[c]) for c in key) for frame in frames]
 
 
-def _equation_rows(
-    system: System,
-    equation: EquationData,
-    label: object,
-    keys: list[tuple],
-    value_columns: list[str],
-) -> list[EquationRows]:
-    position = system.cell.index(equation.sum_over)
-    others = [k for k in range(len(system.cell)) if k != position]
-    index = {key: cell for cell, key in enumerate(keys)}
-    restricted = list(equation.values) if equation.values else list(value_columns)
-    columns = np.array([value_columns.index(column) for column in restricted])
-    rows = []
-    if equation.margin is not None:
-        margin_columns = [system.cell[k] for k in others]
+class _EquationShape:
+    """A declared equation's rows in a period: its groups of cells depend only on the period's
+    cell keys (kept while consecutive periods have the same keys: the daily tables have the
+    same cells every day), its right-hand sides on the period's margins."""
+
+    def __init__(self, system: System, equation: EquationData, value_columns: list[str]):
+        self.system = system
+        self.equation = equation
+        self.width = len(value_columns)
+        self.position = system.cell.index(equation.sum_over)
+        self.others = [k for k in range(len(system.cell)) if k != self.position]
+        self.restricted = list(equation.values) if equation.values else list(value_columns)
+        self.columns = np.array([value_columns.index(column) for column in self.restricted])
+        self.keys: list[tuple] | None = None
+        self.groups: list[tuple[tuple, np.ndarray]] = []  # margins: (group, members)
+        self.parent_rows: list[EquationRows] = []  # parent codes: the rows themselves
+        if equation.margin is not None:
+            self.margins = dict(equation.margin.partition_by(system.period, as_dict=True))
+        else:
+            self.parent_of = dict(equation.parent.iter_rows())
+
+    def rows(self, label: object, keys: list[tuple]) -> list[EquationRows]:
+        if keys != self.keys:
+            self._shape(keys)
+            self.keys = keys
+        if self.equation.margin is None:
+            return self.parent_rows
+        margin_columns = [self.system.cell[k] for k in self.others]
+        frame = self.margins.get((label,))
         margins = {}
-        for row in (
-            equation.margin.filter(pl.col(system.period) == label)
-            .select(*margin_columns, *restricted)
-            .iter_rows()
-        ):
-            rhs = np.zeros(len(value_columns))
-            rhs[columns] = np.array(row[len(others) :], dtype=float)
-            margins[tuple(row[: len(others)])] = rhs
-        groups: dict[tuple, list[int]] = defaultdict(list)
-        for cell, key in enumerate(keys):
-            groups[tuple(key[k] for k in others)].append(cell)
-        for group, members in groups.items():
+        if frame is not None:
+            for row in frame.select(*margin_columns, *self.restricted).iter_rows():
+                rhs = np.zeros(self.width)
+                rhs[self.columns] = np.array(row[len(self.others) :], dtype=float)
+                margins[tuple(row[: len(self.others)])] = rhs
+        rows = []
+        for group, members in self.groups:
             if group not in margins:
                 raise DisclosureError(
-                    f"{system.table} {label}: {equation.name}: no published margin for {group}"
+                    f"{self.system.table} {label}: {self.equation.name}: no published margin "
+                    f"for {group}"
                 )
             rows.append(
                 EquationRows(
-                    f"{equation.name} {group}",
-                    np.array(members),
+                    f"{self.equation.name} {group}",
+                    members,
                     np.ones(len(members)),
                     margins[group],
-                    columns,
+                    self.columns,
                 )
             )
-    else:
-        parent_of = dict(equation.parent.iter_rows())
+        return rows
+
+    def _shape(self, keys: list[tuple]) -> None:
+        if self.equation.margin is not None:
+            groups: dict[tuple, list[int]] = defaultdict(list)
+            for cell, key in enumerate(keys):
+                groups[tuple(key[k] for k in self.others)].append(cell)
+            self.groups = [(group, np.array(members)) for group, members in groups.items()]
+            return
+        position = self.position
+        index = {key: cell for cell, key in enumerate(keys)}
         children: dict[tuple, list[int]] = defaultdict(list)
         for cell, key in enumerate(keys):
-            parent = parent_of.get(key[position])
+            parent = self.parent_of.get(key[position])
             if parent is not None:
                 parent_key = tuple(parent if k == position else key[k] for k in range(len(key)))
                 children[parent_key].append(cell)
-        for parent_key, members in children.items():
-            if parent_key not in index:
-                continue  # the parent's cell is not published: no equation
-            rows.append(
-                EquationRows(
-                    f"{equation.name} {parent_key}",
-                    np.array([*members, index[parent_key]]),
-                    np.array([1.0] * len(members) + [-1.0]),
-                    np.zeros(len(value_columns)),
-                    columns,
-                )
+        self.parent_rows = [
+            EquationRows(
+                f"{self.equation.name} {parent_key}",
+                np.array([*members, index[parent_key]]),
+                np.array([1.0] * len(members) + [-1.0]),
+                np.zeros(self.width),
+                self.columns,
             )
-    return rows
+            for parent_key, members in children.items()
+            if parent_key in index  # the parent's cell is not published: no equation
+        ]

@@ -6,7 +6,6 @@ table's ``disclosure.<table>`` (exactly the published columns, suppressed values
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
@@ -56,7 +55,8 @@ class Summary:
     table: str  # the problem's owner
     cells: int = 0
     reasons: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
-    linear_programmes: int = 0
+    linear_programmes: int = 0  # LPs solved
+    certified_values: int = 0  # primary values proved protected by the twin certificate alone
     cpu_seconds: float = 0.0
     # per table: its rows, and its hidden rows per period
     rows: dict[str, int] = field(default_factory=dict)
@@ -98,9 +98,11 @@ def suppress_system(
     sources: dict[str, Source],
     margin_relations: dict[str, str],
     rules: DisclosureRules,
+    certify: bool = True,
 ) -> Summary:
     """Decide the problem's suppression and write every table of it (one transaction); returns
-    what was decided and what it cost."""
+    what was decided and what it cost. ``certify``: as ``disclosure.engine.protect`` (False:
+    every interval by LP, for comparison)."""
     started = time.process_time()
     register_published_names(con, margin_relations)
     rows = {
@@ -111,29 +113,35 @@ def suppress_system(
     }
     known = [con.sql(entry.query).pl() for entry in system.owner.known]
     summary = Summary(system.table)
-    decided = []
-    for period in periods(system, rows, known, read_equations(con, system.owner), rules):
-        result = protect(period, rules)
-        summary.linear_programmes += result.linear_programmes
-        decided += [
-            (period.label, *cell_key, reason, hidden)
-            for cell_key, reason, hidden in zip(
-                period.keys, result.reasons, result.hidden, strict=True
-            )
-        ]
     key = list(system.key)
+    columns: list[list] = [[] for _ in key]  # the decisions, column by column
+    reasons: list[str | None] = []
+    hidden: list[bool] = []
+    key_columns: tuple[list[tuple], list[tuple]] | None = None  # a period's keys, by column
+    for period in periods(system, rows, known, read_equations(con, system.owner), rules):
+        result = protect(period, rules, certify)
+        summary.linear_programmes += result.linear_programmes
+        summary.certified_values += result.certified_values
+        if key_columns is None or key_columns[0] is not period.keys:  # periods share keys
+            key_columns = (period.keys, list(zip(*period.keys, strict=True)))
+        columns[0] += [period.label] * len(period.keys)
+        for column, values in zip(columns[1:], key_columns[1], strict=True):
+            column += values
+        reasons += result.reasons
+        hidden += result.hidden
     first = rows[system.parts[0].table]
     decisions = pl.DataFrame(
-        decided,
-        schema={
-            **{column: first.schema[column] for column in key},
-            "suppression_reason": pl.String,
-            "is_suppressed": pl.Boolean,
-        },
-        orient="row",
+        [
+            *(
+                pl.Series(column, values, dtype=first.schema[column])
+                for column, values in zip(key, columns, strict=True)
+            ),
+            pl.Series("suppression_reason", reasons, dtype=pl.String),
+            pl.Series("is_suppressed", hidden, dtype=pl.Boolean),
+        ]
     )
     summary.cells = decisions.height
-    for reason, count in Counter(decisions["suppression_reason"].drop_nulls()).items():
+    for reason, count in decisions["suppression_reason"].drop_nulls().value_counts().iter_rows():
         summary.reasons[reason] += count
     con.register("decisions_frame", decisions.to_arrow())
     try:
@@ -203,13 +211,10 @@ def _write_part(
         ).fetchall()
     )
     summary.reasons_by_table[part.table] = dict(
-        Counter(
-            reason
-            for (reason,) in con.execute(
-                f"select suppression_reason from {decisions_relation(part.table)} "
-                "where suppression_reason is not null"
-            ).fetchall()
-        )
+        con.execute(
+            f"select suppression_reason, count(*) from {decisions_relation(part.table)} "
+            "where suppression_reason is not null group by all order by all"
+        ).fetchall()
     )
 
 
@@ -220,6 +225,7 @@ def suppress_table(
     published_columns: list[str],
     margin_relations: dict[str, str],
     rules: DisclosureRules,
+    certify: bool = True,
 ) -> Summary:
     """One table that is a disclosure problem on its own (no joint tables)."""
     return suppress_system(
@@ -228,4 +234,5 @@ def suppress_table(
         {declaration.table: Source(source, tuple(published_columns))},
         margin_relations,
         rules,
+        certify,
     )

@@ -120,7 +120,8 @@ def build_disclosure_asset(
         context.log.info(
             f"{system.table}: {summary.cells} cells of {len(system.parts)} table(s), "
             + ", ".join(f"{count} {reason}" for reason, count in summary.reasons.items())
-            + f"; {summary.linear_programmes} LPs in {summary.cpu_seconds:.1f} s CPU"
+            + f"; {summary.linear_programmes} LPs ({summary.certified_values} values proved "
+            f"protected without one) in {summary.cpu_seconds:.1f} s CPU"
         )
         for part in system.parts:
             hidden = summary.hidden[part.table]
@@ -137,6 +138,7 @@ def build_disclosure_asset(
                         for reason, count in summary.reasons_by_table[part.table].items()
                     },
                     "linear_programmes": summary.linear_programmes,
+                    "certified_values": summary.certified_values,
                     "cpu_seconds": round(summary.cpu_seconds, 2),
                 },
             )
@@ -165,8 +167,8 @@ def build_disclosure_checks(
                 blocking=True,
                 description=(
                     "The attacker's LPs (minimum and maximum of every hidden value under every "
-                    "published equation of the problem, values >= 0), rebuilt from the tables to "
-                    "be published"
+                    "published equation of the problem, values >= 0; none where hidden twins "
+                    "prove the interval wide enough), rebuilt from the tables to be published"
                     + (f" ({', '.join(system.tables)})" if len(system.tables) > 1 else "")
                     + ": every value the primary rule protects keeps its protection interval, "
                     "or nothing is published."
@@ -206,6 +208,7 @@ def build_disclosure_checks(
                     "failed": len(failures),
                     "failed_expectations": dg.MetadataValue.json(failures),
                     "linear_programmes": audit.linear_programmes,
+                    "certified_values": audit.certified_values,
                     "cpu_seconds": cpu_seconds,
                 },
             )
