@@ -26,7 +26,7 @@ ENGINE_VERSION = "2026.12.1"
 DIGEST_COLUMN = "period_digest"
 
 
-def _array(digest: "hashlib._Hash", array: np.ndarray | None) -> None:
+def _array(digest, array: np.ndarray | None) -> None:
     if array is None:
         digest.update(b"none")
         return
@@ -40,13 +40,19 @@ def rules_text(rules: DisclosureRules) -> str:
     return repr(sorted(vars(rules).items()))
 
 
-def period_digest(period: Period, rules: DisclosureRules) -> str:
-    """SHA-256 of everything the engine's decision of ``period`` depends on."""
+def keys_digest(keys: list[tuple]) -> str:
+    """SHA-256 of a period's cell keys in their order (periods often share one key list)."""
+    return hashlib.sha256(repr(list(keys)).encode()).hexdigest()
+
+
+def period_digest(period: Period, rules: DisclosureRules, keys: str | None = None) -> str:
+    """SHA-256 of everything the engine's decision of ``period`` depends on; ``keys``: the
+    period's ``keys_digest`` when already known."""
     digest = hashlib.sha256()
     digest.update(ENGINE_VERSION.encode())
     digest.update(rules_text(rules).encode())
     digest.update(repr((period.label, tuple(period.value_columns))).encode())
-    digest.update(repr(list(period.keys)).encode())
+    digest.update((keys or keys_digest(period.keys)).encode())
     digest.update(repr(list(period.primary)).encode())
     _array(digest, np.asarray(period.values, dtype=float))
     _array(digest, np.asarray(period.present, dtype=bool))

@@ -14,6 +14,7 @@ import polars as pl
 from disclosure.cells import FIXED, SHARE, UNITS, EquationData, periods
 from disclosure.declaration import Declaration, Part, System
 from disclosure.engine import protect
+from disclosure.reuse import DIGEST_COLUMN, keys_digest, period_digest
 from disclosure.rules import REASONS, SEED, DisclosureRules
 
 SCHEMA = "disclosure"
@@ -37,6 +38,37 @@ def decisions_relation(table: str) -> str:
     return f"{SCHEMA}.{table}__decisions"
 
 
+def kept_relation(owner: str) -> str:
+    """Every cell's decision of the problem with its period's digest, for the next run."""
+    return f"{SCHEMA}.{owner}__kept_decisions"
+
+
+def _previous_decisions(
+    con: duckdb.DuckDBPyConnection, owner: str, period_column: str
+) -> dict[str, tuple[str, list, list]]:
+    """The last run's decisions by period (as text): its digest, reasons and flags in the
+    period's key order; empty when there is none (the first run, or an older layout)."""
+    relation = kept_relation(owner)
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [SCHEMA, relation.split(".", 1)[1]],
+    ).fetchall()[0][0]
+    if not exists:
+        return {}
+    frame = con.sql(
+        f"select cast({period_column} as varchar) as period, {DIGEST_COLUMN}, "
+        f"suppression_reason, is_suppressed from {relation} order by period, cell_position"
+    ).pl()
+    kept = {}
+    for (period,), group in frame.partition_by("period", as_dict=True, maintain_order=True).items():
+        kept[period] = (
+            group[DIGEST_COLUMN][0],
+            group["suppression_reason"].to_list(),
+            group["is_suppressed"].to_list(),
+        )
+    return kept
+
+
 def published_relation(table: str) -> str:
     return f"{SCHEMA}.{table}"
 
@@ -57,6 +89,8 @@ class Summary:
     reasons: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
     linear_programmes: int = 0  # LPs solved
     certified_values: int = 0  # primary values proved protected by the twin certificate alone
+    periods_decided: int = 0  # periods solved in this run
+    periods_kept: int = 0  # periods whose digest was the last run's: its decision kept
     cpu_seconds: float = 0.0
     # per table: its rows, and its hidden rows per period
     rows: dict[str, int] = field(default_factory=dict)
@@ -99,10 +133,12 @@ def suppress_system(
     margin_relations: dict[str, str],
     rules: DisclosureRules,
     certify: bool = True,
+    reuse: bool = True,
 ) -> Summary:
     """Decide the problem's suppression and write every table of it (one transaction); returns
     what was decided and what it cost. ``certify``: as ``disclosure.engine.protect`` (False:
-    every interval by LP, for comparison)."""
+    every interval by LP, for comparison). A period whose digest (``disclosure.reuse``) is the
+    one kept by the last run keeps its decision (``reuse=False``: every period solved)."""
     started = time.process_time()
     register_published_names(con, margin_relations)
     rows = {
@@ -117,18 +153,34 @@ def suppress_system(
     columns: list[list] = [[] for _ in key]  # the decisions, column by column
     reasons: list[str | None] = []
     hidden: list[bool] = []
+    digests: list[str] = []
+    positions: list[int] = []
+    previous = _previous_decisions(con, system.table, system.period) if reuse else {}
     key_columns: tuple[list[tuple], list[tuple]] | None = None  # a period's keys, by column
+    shared_keys: tuple[list[tuple], str] | None = None  # a key list and its digest
     for period in periods(system, rows, known, read_equations(con, system.owner), rules):
-        result = protect(period, rules, certify)
-        summary.linear_programmes += result.linear_programmes
-        summary.certified_values += result.certified_values
+        if shared_keys is None or shared_keys[0] is not period.keys:
+            shared_keys = (period.keys, keys_digest(period.keys))
+        digest = period_digest(period, rules, shared_keys[1])
+        kept = previous.get(str(period.label))
+        if kept is not None and kept[0] == digest and len(kept[1]) == len(period.keys):
+            period_reasons, period_hidden = kept[1], kept[2]
+            summary.periods_kept += 1
+        else:
+            result = protect(period, rules, certify)
+            summary.linear_programmes += result.linear_programmes
+            summary.certified_values += result.certified_values
+            summary.periods_decided += 1
+            period_reasons, period_hidden = result.reasons, result.hidden
         if key_columns is None or key_columns[0] is not period.keys:  # periods share keys
             key_columns = (period.keys, list(zip(*period.keys, strict=True)))
         columns[0] += [period.label] * len(period.keys)
         for column, values in zip(columns[1:], key_columns[1], strict=True):
             column += values
-        reasons += result.reasons
-        hidden += result.hidden
+        reasons += period_reasons
+        hidden += period_hidden
+        digests += [digest] * len(period.keys)
+        positions += range(len(period.keys))
     first = rows[system.parts[0].table]
     decisions = pl.DataFrame(
         [
@@ -140,10 +192,15 @@ def suppress_system(
             pl.Series("is_suppressed", hidden, dtype=pl.Boolean),
         ]
     )
+    kept_frame = decisions.with_columns(
+        pl.Series(DIGEST_COLUMN, digests, dtype=pl.String),
+        pl.Series("cell_position", positions, dtype=pl.Int64),
+    )
     summary.cells = decisions.height
     for reason, count in decisions["suppression_reason"].drop_nulls().value_counts().iter_rows():
         summary.reasons[reason] += count
     con.register("decisions_frame", decisions.to_arrow())
+    con.register("kept_frame", kept_frame.to_arrow())
     try:
         con.execute("begin transaction")
         con.execute(f"create schema if not exists {SCHEMA}")
@@ -152,12 +209,16 @@ def suppress_system(
         )
         for part in system.parts:
             _write_part(con, system, part, sources[part.table], summary)
+        con.execute(
+            f"create or replace table {kept_relation(system.table)} as select * from kept_frame"
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     finally:
         con.unregister("decisions_frame")
+        con.unregister("kept_frame")
     summary.cpu_seconds = time.process_time() - started
     return summary
 
@@ -226,6 +287,7 @@ def suppress_table(
     margin_relations: dict[str, str],
     rules: DisclosureRules,
     certify: bool = True,
+    reuse: bool = True,
 ) -> Summary:
     """One table that is a disclosure problem on its own (no joint tables)."""
     return suppress_system(
@@ -235,4 +297,5 @@ def suppress_table(
         margin_relations,
         rules,
         certify,
+        reuse,
     )

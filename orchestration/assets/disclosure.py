@@ -120,6 +120,8 @@ def build_disclosure_asset(
         context.log.info(
             f"{system.table}: {summary.cells} cells of {len(system.parts)} table(s), "
             + ", ".join(f"{count} {reason}" for reason, count in summary.reasons.items())
+            + f"; {summary.periods_decided} period(s) decided, {summary.periods_kept} kept from "
+            "the last run (inputs unchanged)"
             + f"; {summary.linear_programmes} LPs ({summary.certified_values} values proved "
             f"protected without one) in {summary.cpu_seconds:.1f} s CPU"
         )
@@ -137,6 +139,8 @@ def build_disclosure_asset(
                         f"rows_{reason}": count
                         for reason, count in summary.reasons_by_table[part.table].items()
                     },
+                    "periods_decided": summary.periods_decided,
+                    "periods_kept": summary.periods_kept,
                     "linear_programmes": summary.linear_programmes,
                     "certified_values": summary.certified_values,
                     "cpu_seconds": round(summary.cpu_seconds, 2),
