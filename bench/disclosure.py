@@ -114,7 +114,8 @@ def run_mode(
     }
     rules = rules_from_warehouse(con)
     started = time.process_time()
-    summary = suppress_system(con, system, sources, margins, rules, certify)
+    # Every period solved in both modes: no decision kept from the other mode's run.
+    summary = suppress_system(con, system, sources, margins, rules, certify, reuse=False)
     engine_cpu = time.process_time() - started
     decisions = []
     for table in system.tables:

@@ -132,8 +132,13 @@ def test_the_report_site_asset_wrote_every_page(site):
             "docs/nowcast.html",
         ]
     )
+    # This world has a month of daily data, no year to fit the nowcast on: the 电碳监测 page
+    # says which tables it waits for (its content: tests/unit/reports/test_reports_pages.py).
+    waiting = html_of(site, "nowcast.html")
+    assert "本页所需的数据表尚未发布" in waiting and "emissions_nowcast_daily" in waiting
     for relative in built_pages(site):
-        assert "本页所需的数据表尚未发布" not in html_of(site, relative), relative
+        if relative != "nowcast.html":
+            assert "本页所需的数据表尚未发布" not in html_of(site, relative), relative
     assert (site / "assets" / "vega-bundle.js").stat().st_size > 500_000
 
 

@@ -120,4 +120,9 @@ def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
     page = (settings.site_dir / "index.html").read_text(encoding="utf-8")
     text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
     assert "2025 年碳排放强度比 2020 年下降 20%（已决定 decided：测试决定〔2024〕2号）" in text
-    assert f'2025 年目标强度 "十四五"规划 target {base * 0.8:,.2f}' in text
+    if base is None:
+        # The suite's world ends on 2020-12-31: 2020's GDP (its quick estimate is due on
+        # 1 February 2021) is not in, so no intensity at 2020 prices and no base to draw from.
+        assert "发布数据中没有目标的基期年份，无法计算目标进度" in text
+    else:
+        assert f'2025 年目标强度 "十四五"规划 target {base * 0.8:,.2f}' in text

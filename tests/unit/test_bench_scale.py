@@ -46,7 +46,7 @@ def test_both_engines_give_the_same_daily_aggregation_and_the_table_prints(scale
         assert measured.engine == engine and measured.rows == lake.rows
         assert 0 < measured.seconds <= measured.process_seconds
         assert 0 < measured.cpu_seconds <= measured.process_cpu_seconds
-        assert measured.peak_rss_bytes > 50 * 2**20
+        assert measured.peak_rss_bytes > 10 * 2**20  # a process with its engine loaded
     # Spark's JVM is counted: its session alone takes more CPU than DuckDB's whole process.
     spark, duck = result.measures["spark"], result.measures["duckdb"]
     assert spark.process_cpu_seconds > duck.process_cpu_seconds

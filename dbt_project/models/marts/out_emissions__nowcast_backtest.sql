@@ -16,9 +16,9 @@ errors as (
     select *,
         (cast(nowcast_tco2 as double) - cast(final_tco2 as double))
             / cast(final_tco2 as double) as relative_error,
+        -- final / nowcast (rounded as its interval's ends) within the interval's ratios
         case when low_ratio is not null then
-            cast(final_tco2 as double) >= cast(nowcast_tco2 as double) * low_ratio
-            and cast(final_tco2 as double) <= cast(nowcast_tco2 as double) * high_ratio
+            residual_ratio >= low_ratio and residual_ratio <= high_ratio
         end as is_covered
     from cells
 
