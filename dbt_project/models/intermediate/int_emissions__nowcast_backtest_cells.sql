@@ -90,10 +90,8 @@ cells as (
 residuals as (
 
     select cells.*,
-        -- Rounded to 9 decimals, as the quantiles of it: both engines compare the same
-        -- numbers when they ask whether a final lies in its interval.
         case when nowcast_tco2 > 0
-            then {{ round_to_digits('cast(final_tco2 as double) / cast(nowcast_tco2 as double)', 9) }}
+            then cast(final_tco2 as double) / cast(nowcast_tco2 as double)
         end as residual_ratio
     from cells
 
@@ -102,8 +100,8 @@ residuals as (
 intervals as (
 
     select held_out.year, held_out.division_level, held_out.sector_code, held_out.model,
-        {{ round_to_digits(quantile_linear('other.residual_ratio', 0.1), 9) }} as low_ratio,
-        {{ round_to_digits(quantile_linear('other.residual_ratio', 0.9), 9) }} as high_ratio
+        {{ round_to_digits(quantile_linear('other.residual_ratio', 0.1), 6) }} as low_ratio,
+        {{ round_to_digits(quantile_linear('other.residual_ratio', 0.9), 6) }} as high_ratio
     from (select distinct year, division_level, sector_code, model from residuals) as held_out
     inner join residuals as other
         on other.division_level = held_out.division_level
