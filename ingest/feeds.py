@@ -377,6 +377,9 @@ FEEDS: dict[str, FeedSpec] = {
     )
 }
 
+# The feeds of a file a day (the meter readings and the dispatch): the nowcast's days.
+DAILY_FEEDS = tuple(feed for feed, spec in FEEDS.items() if spec.partitioning == "day")
+
 # Feeds whose rows are checked against what another feed loaded before them.
 UPSTREAM_FEEDS: dict[str, tuple[str, ...]] = {
     "ets/compliance": ("ets/entities",),

@@ -89,7 +89,12 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _materialise(settings: Settings, selection: str | None, verbose: bool):
+def _materialise(
+    settings: Settings,
+    selection: str | None,
+    verbose: bool,
+    days: tuple[date, date] | None = None,
+):
     """Run everything, one line per finished run on the terminal; then what failed and where
     the steps' output went. None (after one line saying why) if the run was refused."""
     from orchestration.runner import RunRefused, materialise_everything
@@ -101,7 +106,7 @@ def _materialise(settings: Settings, selection: str | None, verbose: bool):
 
     try:
         outcome = materialise_everything(
-            settings, selection=selection, verbose=verbose, progress=progress
+            settings, selection=selection, verbose=verbose, progress=progress, days=days
         )
     except RunRefused as refusal:
         print(f"emissions: {refusal}", file=sys.stderr)
@@ -116,6 +121,11 @@ def _materialise(settings: Settings, selection: str | None, verbose: bool):
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     outcome = _materialise(settings, args.select, args.verbose)
+    return 0 if outcome is not None and outcome.success else 1
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    outcome = _materialise(settings, None, args.verbose, days=(args.day_from, args.day_to))
     return 0 if outcome is not None and outcome.success else 1
 
 
@@ -373,6 +383,21 @@ def parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="stream every Dagster event and dbt log line"
     )
     run.set_defaults(handler=cmd_run)
+
+    backfill = commands.add_parser(
+        "backfill",
+        help="recompute the daily nowcast of a range of days and publish it",
+        description="One run of nowcast_daily over the days FROM to TO (both included): their "
+        "meter and dispatch files loaded, the daily models built for those days only; then "
+        "publish_nowcast (disclosure, gates, release, report site). Visible in the UI's runs "
+        "as any backfill.",
+    )
+    backfill.add_argument("--from", dest="day_from", type=_day, required=True, help="YYYY-MM-DD")
+    backfill.add_argument("--to", dest="day_to", type=_day, required=True, help="YYYY-MM-DD")
+    backfill.add_argument(
+        "--verbose", action="store_true", help="stream every Dagster event and dbt log line"
+    )
+    backfill.set_defaults(handler=cmd_backfill)
 
     ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000, help="port of the UI (default 3000)")

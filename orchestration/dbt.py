@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -244,18 +245,62 @@ TRANSLATOR_SETTINGS = DagsterDbtTranslatorSettings(
 TRANSLATOR = EmissionsDbtTranslator(settings=TRANSLATOR_SETTINGS)
 
 
-def dbt_build_args(variables: str, target: str = DEFAULT_TARGET) -> list[str]:
-    """The dbt command of a run; kept pure so it is unit-tested."""
-    return ["build", "--vars", variables, "--target", target]
+def dbt_build_args(
+    variables: str, target: str = DEFAULT_TARGET, unit_tests: bool = True
+) -> list[str]:
+    """The dbt command of a run; kept pure so it is unit-tested. ``unit_tests`` False leaves
+    dbt's unit tests out (a build of a day window: their fixtures are days outside it)."""
+    args = ["build", "--vars", variables, "--target", target]
+    return args if unit_tests else [*args, "--exclude-resource-type", "unit_test"]
+
+
+# The daily models (macros/day_window.sql's daily_model_config tags them) are one partitioned
+# multi-asset, by day; every other seed and model is the unpartitioned one.
+DAILY_TAG = "daily"
+DAILY_STEP = "dbt_daily_models"
+# A partition run of the daily assets gives dbt its days in these (macros/day_window.sql).
+WINDOW_ENVIRONMENT = ("EMISSIONS_NOWCAST_FROM", "EMISSIONS_NOWCAST_TO")
+# A run tagged so (a whole `emissions run`) gives no window: int_power__electricity_daily then
+# recomputes the days whose files changed, the later daily models every day.
+DAYS_TAG = "emissions/days"
+CHANGED_DAYS = "changed"
+
+
+def partition_window(context: dg.AssetExecutionContext) -> tuple[str, str] | None:
+    """The first and last day (ISO) of the run's partitions, for dbt; None for a run tagged
+    ``emissions/days=changed`` or without partitions."""
+    if context.run.tags.get(DAYS_TAG) == CHANGED_DAYS or not (
+        context.has_partition_key or context.has_partition_key_range
+    ):
+        return None
+    window = context.partition_time_window
+    last = window.end - timedelta(days=1)
+    return window.start.date().isoformat(), last.date().isoformat()
+
+
+def window_environment(window: tuple[str, str] | None) -> dict[str, str]:
+    """The environment of a dbt build of ``window`` (every variable set: empty without one)."""
+    if window is None:
+        return dict.fromkeys(WINDOW_ENVIRONMENT, "")
+    for day in window:
+        date.fromisoformat(day)  # the day goes into SQL: never anything but a date
+    return dict(zip(WINDOW_ENVIRONMENT, window, strict=True))
 
 
 def build_dbt_assets(
-    manifest: Path, variables: str, engine: str = ENGINES[0], lake: Path | None = None
-) -> dg.AssetsDefinition:
-    """The dbt models as assets, built with ``--vars variables`` (those of the parse) on
-    ``engine``: in the warehouse (duckdb), or on Spark over ``lake``, each table copied into
-    the warehouse as dbt reports it built (orchestration/spark.py), so the same asset keys hold
-    the same tables either way."""
+    manifest: Path,
+    variables: str,
+    engine: str = ENGINES[0],
+    lake: Path | None = None,
+    days: dg.PartitionsDefinition | None = None,
+) -> list[dg.AssetsDefinition]:
+    """The dbt project as two multi-assets, built with ``--vars variables`` (those of the
+    parse) on ``engine``: the daily models (tag ``daily``) partitioned by ``days`` (a run builds
+    its days, the days given to dbt as its window), and every other seed and model, unpartitioned.
+    The daily inputs feed the annual models that the daily nowcast reads, so a run of both
+    builds them in the steps Dagster splits them into. On DuckDB the models are built in the
+    warehouse; on Spark over ``lake``, each table copied into the warehouse as dbt reports it
+    built (orchestration/spark.py), so the same asset keys hold the same tables either way."""
     target = DBT_TARGETS[engine]
     spark = engine == "spark"
     environment = dbt_environment(engine, lake)
@@ -267,28 +312,39 @@ def build_dbt_assets(
     )
     line = engine_line(engine, lake)
 
-    @dbt_assets(
-        manifest=manifest,
-        project=dbt_project,
-        dagster_dbt_translator=translator,
-        pool=WAREHOUSE_POOL,
-        name=DBT_STEP,
-    )
-    def dbt_emission_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-    ):
-        """Seeds, staging, intermediate and mart models of dbt_project/, with their dbt tests."""
+    def build(context, dbt: DbtCliResource, warehouse: WarehouseResource, daily: bool):
         if not spark:
             with warehouse.connect() as con:
                 ensure_all_raw_tables(con)  # a feed with no delivery yet is an empty source
+        elif daily and LAKE_EXPORT not in context.job_def.asset_layer.selected_asset_keys:
+            # a day's run has no lake export of its own: the day's raw rows go to the lake here
+            from orchestration.lake import export_raw
+
+            with warehouse.connect() as con:
+                ensure_all_raw_tables(con)
+                written = export_raw(con, lake)
+            context.log.info(f"exported {len(written)} raw table(s) to {lake} for the days")
         # dagster-dbt starts dbt with this process's environment: name this process as its
         # parent, for the launcher (orchestration/dbt_child.py) and a later orphan check.
         os.environ[PARENT_PID_VARIABLE] = str(os.getpid())
         os.environ.update(environment)
+        # Spark's daily models are tables rebuilt whole: no window there.
+        window = partition_window(context) if daily and not spark else None
+        os.environ.update(window_environment(window))
+        # dbt's tests of several models run where all of them are built or upstream
+        os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
         context.log.info(line)
+        if daily:
+            context.log.info(
+                f"days {window[0]} to {window[1]}"
+                if window
+                else "days: every day (int_power__electricity_daily: the days whose inputs changed)"
+            )
         run_target = run_target_path(manifest)
         invocation = dbt.cli(
-            dbt_build_args(variables, target), context=context, target_path=run_target
+            dbt_build_args(variables, target, unit_tests=window is None),
+            context=context,
+            target_path=run_target,
         )
         if not spark:
             yield from invocation.stream()
@@ -300,7 +356,40 @@ def build_dbt_assets(
             raise
         create_duckdb_views(variables, context)
 
-    return dbt_emission_models
+    @dbt_assets(
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+        name=DBT_STEP,
+        exclude=f"tag:{DAILY_TAG}",
+    )
+    def dbt_emission_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        """Seeds, staging, intermediate and mart models of dbt_project/, with their dbt tests
+        (all but the daily models)."""
+        yield from build(context, dbt, warehouse, daily=False)
+
+    @dbt_assets(
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+        name=DAILY_STEP,
+        select=f"tag:{DAILY_TAG}",
+        partitions_def=days,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
+    def dbt_daily_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        """The daily models of the nowcast (tag daily), a run building the days of its
+        partitions: the day's electricity and plant CO2, the county nowcast, the published
+        daily table's cells."""
+        yield from build(context, dbt, warehouse, daily=True)
+
+    return [dbt_emission_models, dbt_daily_models]
 
 
 VIEWS = "config.materialized:view"  # dbt's selector of the models that are views
@@ -339,7 +428,7 @@ def create_duckdb_views(variables: str, context: dg.AssetExecutionContext) -> No
     context.log.info(f"views made in the DuckDB warehouse: dbt {command}")
 
 
-DBT_STEP = "dbt_emission_models"  # the step key of build_dbt_assets' multi-asset
+DBT_STEP = "dbt_emission_models"  # the step key of build_dbt_assets' unpartitioned multi-asset
 
 
 def engine_line(engine: str, lake: Path | None) -> str:

@@ -5,8 +5,8 @@ import warnings
 
 import dagster as dg
 
-from ingest.feeds import FEEDS, FeedSpec
-from orchestration.assets.disclosure import disclosure_definitions
+from ingest.feeds import DAILY_FEEDS, FEEDS, FeedSpec
+from orchestration.assets.disclosure import disclosure_definitions, table_declarations
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.operations import operations_checks
 from orchestration.assets.publish import publication_definitions
@@ -20,13 +20,16 @@ from orchestration.dbt import (
     ensure_manifest,
 )
 from orchestration.owners import with_owners
-from orchestration.partitions import partitions_for
+from orchestration.partitions import daily_partitions, partitions_for
 from orchestration.resources import PlatformPaths, WarehouseResource
+from orchestration.schedules import build_publish_after_nowcast, build_yesterday_schedule
 from orchestration.sensors import build_landing_sensor
 from orchestration.settings import Settings
 from orchestration.spark import build_lake_export_asset
 
 TRANSFORM_JOB = "transform_and_publish"
+NOWCAST_JOB = "nowcast_daily"
+PUBLISH_NOWCAST_JOB = "publish_nowcast"
 AUDIT_TABLES = ("file_deliveries", "quarantined_rows")
 
 # Single-run backfills of the ingest partitions use a parameter Dagster marks beta.
@@ -47,7 +50,10 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         DBT_TARGETS[settings.engine],
         dbt_environment(settings.engine, settings.lake_dir),
     )
-    dbt_models = build_dbt_assets(manifest, variables, settings.engine, settings.lake_dir)
+    days = daily_partitions(settings.first_year)
+    dbt_models = build_dbt_assets(
+        manifest, variables, settings.engine, settings.lake_dir, days=days
+    )
     raw_assets = ingest_assets(settings.first_year, settings.last_year, settings.as_of)
     # The audit tables are written by every ingest asset as a side effect; dbt models that read
     # them (the data-quality report) see them as these two nodes downstream of all ingests.
@@ -94,7 +100,29 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         TRANSFORM_JOB,
         selection=(dg.AssetSelection.all() - dg.AssetSelection.groups("raw"))
         | dg.AssetSelection.checks(*warnings_checks),
-        description="Build the dbt models, run the quality gates, publish and render the reports.",
+        partitions_def=days,
+        description="Build the dbt models (the daily ones for the run's days), run the quality "
+        "gates, publish and render the reports.",
+    )
+    daily_tables = [t for t in table_declarations(manifest).values() if t.daily is not None]
+    daily_models = dg.AssetSelection.assets(*dbt_models[1].keys)
+    nowcast = dg.define_asset_job(
+        NOWCAST_JOB,
+        selection=dg.AssetSelection.assets(*(FEEDS[feed].asset_name for feed in DAILY_FEEDS))
+        | daily_models,
+        partitions_def=days,
+        description="A day (or a range of days): the meter and generation files of its days "
+        "loaded, then the daily models built for those days only.",
+    )
+    publish_nowcast = dg.define_asset_job(
+        PUBLISH_NOWCAST_JOB,
+        selection=dg.AssetSelection.assets(
+            *(t.gated_asset_key for t in daily_tables),
+            *(f"published_{t.name}" for t in daily_tables),
+            report.key,
+        ),
+        description="After a day's nowcast: disclosure control, quality gates and release of "
+        f"the daily table(s) ({', '.join(t.name for t in daily_tables)}), then the report site.",
     )
     return dg.Definitions(
         assets=with_owners(
@@ -103,31 +131,25 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
                 *raw_assets,
                 *audit_specs,
                 *engine_assets,
-                dbt_models,
+                *dbt_models,
                 *disclosure_assets,
                 *publish_assets,
                 report,
             ],
         ),
         asset_checks=[*disclosure_checks, *gate_checks, *warnings_checks],
-        jobs=[*ingest_jobs.values(), transform],
-        schedules=[
-            dg.ScheduleDefinition(
-                name="daily_transform_and_publish",
-                job=transform,
-                cron_schedule="0 6 * * *",
-                execution_timezone="Asia/Shanghai",
-                default_status=dg.DefaultScheduleStatus.STOPPED,
-                description="Every morning: rebuild the marts from what was ingested, check and "
-                "publish.",
-            )
-        ],
+        jobs=[*ingest_jobs.values(), transform, nowcast, publish_nowcast],
+        schedules=[build_yesterday_schedule(nowcast, daily_tables, days)],
         sensors=[
             build_landing_sensor(
                 settings.landing_dir,
-                ingest_jobs,
+                {
+                    feed: nowcast if feed in DAILY_FEEDS else job
+                    for feed, job in ingest_jobs.items()
+                },
                 {feed: partitions_for(spec, settings.first_year) for feed, spec in FEEDS.items()},
-            )
+            ),
+            build_publish_after_nowcast(nowcast, publish_nowcast),
         ],
         resources={
             "warehouse": WarehouseResource(path=str(settings.warehouse_path)),

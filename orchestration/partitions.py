@@ -11,18 +11,32 @@ from ingest.spec import FeedSpec
 
 FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}
 CRONS = {"year": "0 0 1 1 *", "month": "0 0 1 * *", "day": "0 0 * * *"}
+# The province's days: a day's meter file is its readings from midnight to midnight China time,
+# so the current (last) day partition is today in China, yesterday the one before.
+DAY_TIMEZONE = "Asia/Shanghai"  # orchestration.settings.CHINA, by its IANA name for Dagster
+
+
+def _partitions(partitioning: str, first_year: int) -> dg.TimeWindowPartitionsDefinition:
+    return dg.TimeWindowPartitionsDefinition(
+        cron_schedule=CRONS[partitioning],
+        start=datetime(first_year, 1, 1),
+        fmt=FORMATS[partitioning],
+        end_offset=1,
+        timezone=DAY_TIMEZONE if partitioning == "day" else "UTC",
+    )
 
 
 def partitions_for(spec: FeedSpec, first_year: int) -> dg.TimeWindowPartitionsDefinition | None:
     """Partitions from 1 January of the first year to the current period (inclusive)."""
     if spec.partitioning is None:
         return None
-    return dg.TimeWindowPartitionsDefinition(
-        cron_schedule=CRONS[spec.partitioning],
-        start=datetime(first_year, 1, 1),
-        fmt=FORMATS[spec.partitioning],
-        end_offset=1,
-    )
+    return _partitions(spec.partitioning, first_year)
+
+
+def daily_partitions(first_year: int) -> dg.TimeWindowPartitionsDefinition:
+    """The days of the daily feeds and of the daily models built from them (one definition, so
+    a day's run covers both)."""
+    return _partitions("day", first_year)
 
 
 def partition_key(spec: FeedSpec, name: FileName) -> str | None:

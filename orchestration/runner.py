@@ -9,7 +9,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -164,6 +164,43 @@ def landing_partitions(settings: Settings, spec) -> list[str]:
     )
 
 
+def days_tags(job: dg.JobDefinition, days: tuple[date, date]) -> dict[str, str]:
+    """The tags of a run of ``job`` over the days ``days`` (first, last; one run, a single-run
+    backfill), or RunRefused naming the days the partitions do not have."""
+    first, last = days
+    if last < first:
+        raise RunRefused(f"--from {first} is after --to {last}")
+    keys = job.partitions_def.get_partition_keys()
+    missing = [day.isoformat() for day in days if day.isoformat() not in keys]
+    if missing:
+        raise RunRefused(
+            f"{', '.join(missing)}: no day partition of {job.name} (its days run from "
+            f"{keys[0]} to {keys[-1]}, today in China)"
+        )
+    return {
+        "dagster/asset_partition_range_start": first.isoformat(),
+        "dagster/asset_partition_range_end": last.isoformat(),
+    }
+
+
+def whole_run_days(settings: Settings) -> dict[str, str]:
+    """The tags of a whole run's transform: the daily models built without a window
+    (``emissions/days=changed``: int_power__electricity_daily recomputes the days whose files
+    changed, the later daily models every day), the run recorded on the last day of the daily
+    feeds' files in the landing zone (the latest day without any). Not on every day it
+    computed: Dagster's SQLite event log writes one event per asset and partition, and 1,400
+    days × 5 daily models would add minutes to every whole run; a backfill records its days."""
+    from ingest.feeds import DAILY_FEEDS, FEEDS
+    from orchestration.dbt import CHANGED_DAYS, DAYS_TAG
+    from orchestration.partitions import daily_partitions
+
+    keys = sorted(
+        {key for feed in DAILY_FEEDS for key in landing_partitions(settings, FEEDS[feed])}
+    )
+    last = keys[-1] if keys else daily_partitions(settings.first_year).get_last_partition_key()
+    return {"dagster/partition": last, DAYS_TAG: CHANGED_DAYS}
+
+
 def require_deliveries(settings: Settings) -> None:
     """Refuse a whole run when no feed has any file in the landing zone: it would load nothing
     and then build every mart from empty tables."""
@@ -261,8 +298,12 @@ def materialise_everything(
     verbose: bool = False,
     progress: Callable[[str], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    days: tuple[date, date] | None = None,
 ) -> RunOutcome:
     """Ingest every feed, then build, check, publish and report, on the home's instance.
+    With ``days`` (first, last), a backfill of those days instead: one run of the daily
+    nowcast over them (their meter and dispatch files loaded, the daily models built for them
+    only), then, if it succeeded, the publication of the daily table and the report site.
 
     Each partitioned feed loads in one run over the range of partitions its files cover
     (a single-run backfill); every feed loads whatever another feed's fate, and a failed ingest
@@ -277,19 +318,26 @@ def materialise_everything(
     this process, so the next `emissions run` can tell if it is gone.
     """
     from ingest.feeds import FEEDS
-    from orchestration.dbt import DBT_STEP, engine_line
-    from orchestration.definitions import TRANSFORM_JOB, build_defs, ingest_job_name
+    from orchestration.dbt import DAILY_STEP, DBT_STEP, engine_line
+    from orchestration.definitions import (
+        NOWCAST_JOB,
+        PUBLISH_NOWCAST_JOB,
+        TRANSFORM_JOB,
+        build_defs,
+        ingest_job_name,
+    )
     from orchestration.instance import ensure_instance
     from orchestration.recovery import recover, reporting_pool_waits, runner_tags
 
     settings.ensure_dirs()
-    if not selection:
+    if not selection and days is None:
         require_deliveries(settings)
     ensure_instance(settings.dagster_home)
     settings.export()
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     defs = build_defs(settings)
     job_of_selection = selected_job(defs, selection) if selection else None
+    backfill_tags = days_tags(defs.resolve_job_def(NOWCAST_JOB), days) if days else None
     results = []
     built_by: list[str] = []
     config = run_config(verbose)
@@ -314,14 +362,20 @@ def materialise_everything(
             results.append(result)
             report(_describe(result))
             if any(
-                event.event_type == dg.DagsterEventType.STEP_START and event.step_key == DBT_STEP
+                event.event_type == dg.DagsterEventType.STEP_START
+                and event.step_key.startswith((DBT_STEP, DAILY_STEP))
                 for event in result.all_events
             ):
                 built_by.append(engine_line(settings.engine, settings.lake_dir))
                 report(f"  {built_by[-1]}")
             return result.success
 
-        if job_of_selection is not None:
+        if backfill_tags is not None:
+            if execute(defs.resolve_job_def(NOWCAST_JOB), backfill_tags):
+                execute(defs.resolve_job_def(PUBLISH_NOWCAST_JOB))
+            else:
+                report(f"{PUBLISH_NOWCAST_JOB:<34} skipped: the nowcast of the days failed")
+        elif job_of_selection is not None:
             execute(job_of_selection)
         else:
             # Every feed loads, whatever another feed's fate; the marts are rebuilt only when
@@ -346,7 +400,7 @@ def materialise_everything(
                     "failed, so the marts are not rebuilt and nothing is published"
                 )
             else:
-                execute(defs.resolve_job_def(TRANSFORM_JOB))
+                execute(defs.resolve_job_def(TRANSFORM_JOB), whole_run_days(settings))
     events = [event for result in results for event in result.all_events]
     succeeded = _count(events, dg.DagsterEventType.STEP_SUCCESS)
     failed = _count(events, dg.DagsterEventType.STEP_FAILURE)

@@ -11,7 +11,7 @@ A mart is published when its YAML carries ``config.meta.publish``::
               description_zh: 各市分年度二氧化碳排放
               description_en: CO2 emissions by city and year
               # disclosure: {...}                # published from disclosure.<table> instead
-              # daily: {date_column: date, due: "06:00", timezone: Asia/Shanghai}
+              # daily: {date_column: date, runs_at: "06:00", due: "07:00", timezone: Asia/Shanghai}
               #                                  # a day's rows by that time the next morning
         columns:
           - name: year
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 MANIFEST_PATH = Path(__file__).resolve().parents[1] / "dbt_project" / "target" / "manifest.json"
 DISCLOSURE_SCHEMA = "disclosure"
 TABLE_KEYS = {"table", "description_zh", "description_en", "disclosure", "daily"}
-DAILY_KEYS = {"date_column", "due", "timezone"}
+DAILY_KEYS = {"date_column", "runs_at", "due", "timezone"}
 DUE_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 COLUMN_KEYS = {"zh", "en", "unit"}
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -65,12 +65,14 @@ class ColumnDoc:
 
 @dataclass(frozen=True)
 class Daily:
-    """A table published every day: yesterday's rows (``date_column``) are due by ``due``
-    (HH:MM) in ``timezone`` each morning (the freshness policy and the check of its asset)."""
+    """A table published every day: its day's run starts at ``runs_at`` (HH:MM, the morning
+    schedule of the daily nowcast) and yesterday's rows (``date_column``) are due by ``due``
+    (HH:MM) in ``timezone`` (the freshness policy and the check of its asset)."""
 
     date_column: str
     due: str
     timezone: str
+    runs_at: str = "06:00"
 
     @property
     def deadline_cron(self) -> str:
@@ -269,6 +271,11 @@ def _daily(declaration: Any, columns: list[ColumnDoc], where: str) -> Daily | No
     due = _text(f"{where}.daily", "due", declaration["due"])
     if not DUE_TIME.match(due):
         raise DeclarationError(f"{where}.daily: due must be HH:MM, got {due!r}")
+    runs_at = _text(f"{where}.daily", "runs_at", declaration["runs_at"])
+    if not DUE_TIME.match(runs_at) or runs_at >= due:
+        raise DeclarationError(
+            f"{where}.daily: runs_at must be HH:MM before due ({due}), got {runs_at!r}"
+        )
     timezone = _text(f"{where}.daily", "timezone", declaration["timezone"])
     try:
         from zoneinfo import ZoneInfo
@@ -276,4 +283,4 @@ def _daily(declaration: Any, columns: list[ColumnDoc], where: str) -> Daily | No
         ZoneInfo(timezone)
     except Exception as error:  # an unknown zone: say which
         raise DeclarationError(f"{where}.daily: unknown timezone {timezone!r}") from error
-    return Daily(date_column, due, timezone)
+    return Daily(date_column, due, timezone, runs_at)

@@ -1,12 +1,21 @@
 {#
   The day window of the daily models: the vars nowcast_from and nowcast_to (ISO dates, both
-  included), empty by default (every day). A daily partition run passes its day as both
-  (dbt build --vars '{"nowcast_from": "2021-03-01", "nowcast_to": "2021-03-01"}').
+  included; `dbt build --vars '{"nowcast_from": "2021-03-01", "nowcast_to": "2021-03-01"}'`),
+  else the environment's EMISSIONS_NOWCAST_FROM and EMISSIONS_NOWCAST_TO, which a partition run
+  of the daily assets sets to its days (orchestration/dbt.py): other vars than the parse's make
+  dbt parse the whole project again (6 s), a changed environment variable only the files that
+  read it. Empty by default (every day).
   `and`-clauses on `date_expression`, for a where clause that has a condition already.
 #}
+{% macro day_window() -%}
+    {{- return([
+        var('nowcast_from', none) or env_var('EMISSIONS_NOWCAST_FROM', '') or none,
+        var('nowcast_to', none) or env_var('EMISSIONS_NOWCAST_TO', '') or none,
+    ]) -}}
+{%- endmacro %}
+
 {% macro day_window_filter(date_expression) -%}
-    {%- set day_from = var('nowcast_from', none) -%}
-    {%- set day_to = var('nowcast_to', none) -%}
+    {%- set day_from, day_to = day_window() -%}
     {%- if day_from %} and {{ date_expression }} >= cast('{{ day_from }}' as date){% endif -%}
     {%- if day_to %} and {{ date_expression }} <= cast('{{ day_to }}' as date){% endif -%}
 {%- endmacro %}
@@ -31,4 +40,28 @@
 {# A date as its 'MM-DD' text (both engines: the ISO text of the date, characters 6 to 10). #}
 {% macro month_day(date_expression) -%}
     substr(cast({{ date_expression }} as {{ dbt.type_string() }}), 6, 5)
+{%- endmacro %}
+
+{#
+  The configuration of every daily model (the partitioned dbt assets of the nowcast,
+  orchestration/dbt.py selects them by the tag `daily` and their stage's tag): on DuckDB an
+  incremental model by day, a build deleting and inserting the days it computes (those of the
+  day window, else every day; int_power__electricity_daily: the days whose inputs changed); on
+  Spark a table rebuilt whole (its partition runs pass no window). stage: `daily_inputs` (read
+  by the annual models) or `daily_nowcast` (reads them).
+#}
+{% macro daily_model_config(date_column, stage) -%}
+    {{ config(
+        materialized=('incremental' if target.type == 'duckdb' else 'table'),
+        incremental_strategy='delete+insert',
+        unique_key=date_column,
+        on_schema_change='append_new_columns',
+        tags=['daily', stage],
+    ) }}
+{%- endmacro %}
+
+{# Whether the build has a day window (either var set). #}
+{% macro has_day_window() -%}
+    {%- set day_from, day_to = day_window() -%}
+    {{- return(day_from is not none or day_to is not none) -}}
 {%- endmacro %}

@@ -113,17 +113,21 @@ def spark_run(built: BuiltHome, tmp_path_factory: pytest.TempPathFactory) -> Spa
             "EMISSIONS_ENGINE": "spark",
         }
     )
-    started = time.perf_counter()
+    started, wall = time.perf_counter(), time.time()
     outcome = materialise_everything(settings)
     seconds = time.perf_counter() - started
     print(f"\nEMISSIONS_ENGINE=spark emissions run on the sample: {seconds:.0f} s")
-    # The dbt build's artifacts: the newest run folder beside the parse of these settings (the
-    # parse is keyed by the warehouse too, which the run exported).
+    # The dbt builds' artifacts: the run folders beside the parse of these settings (the parse
+    # is keyed by the warehouse too, which the run exported), one per dbt step of the run (the
+    # steps Dagster splits the project into: seeds and staging, daily inputs, annual, daily).
     variables = dbt_vars(settings.factor_set, settings.first_year, settings.last_year)
     monkeypatch.setenv("EMISSIONS_WAREHOUSE", str(settings.warehouse_path))
     parse = parse_dir(variables, DBT_TARGETS["spark"], dbt_environment("spark", settings.lake_dir))
     monkeypatch.undo()
-    runs = sorted(parse.glob("run-*/run_results.json"), key=lambda path: path.stat().st_mtime)
+    runs = sorted(
+        (path for path in parse.glob("run-*/run_results.json") if path.stat().st_mtime >= wall),
+        key=lambda path: path.stat().st_mtime,
+    )
     assert outcome.success and runs, "\n".join(outcome.failure_lines) or f"no dbt run in {parse}"
     target = runs[-1].parent
     yield SparkRun(
@@ -131,6 +135,10 @@ def spark_run(built: BuiltHome, tmp_path_factory: pytest.TempPathFactory) -> Spa
         outcome,
         seconds,
         target,
-        json.loads(runs[-1].read_text(encoding="utf-8"))["results"],
+        [
+            result
+            for run in runs
+            for result in json.loads(run.read_text(encoding="utf-8"))["results"]
+        ],
         json.loads((parse / "manifest.json").read_text(encoding="utf-8")),
     )

@@ -204,3 +204,75 @@ def test_the_readmes_morning_query_answers_on_the_release(built, capsys):
     shown = capsys.readouterr().out
     assert "growth_pct" in shown and "growth_low_pct" in shown
     assert any(city in shown for city in ("太原市", "大同市", "晋中市", "运城市", "临汾市"))
+
+
+def test_a_days_file_runs_that_days_partition_and_publishes_it(home_copy):
+    """The day's flow without a hand, as the daemon runs it: the landing sensor sees the grid
+    company's revised file of 2020-12-20 and requests nowcast_daily for that day alone; the run
+    loads the file and builds that day's partition only (Dagster records the daily assets'
+    materialisations for that partition, nothing else is built); publish_after_nowcast then
+    requests publish_nowcast, whose release differs from the last one on that day only."""
+    import os
+    import sys
+    from pathlib import Path
+
+    import dagster as dg
+
+    from orchestration.definitions import NOWCAST_JOB, PUBLISH_NOWCAST_JOB, build_defs
+    from orchestration.schedules import PUBLISH_SENSOR
+
+    settings = home_copy
+    settings.export()
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    defs = build_defs(settings)
+    day = date(2020, 12, 20)
+    before = published_nowcast(settings)
+    newest = max(
+        path.lstat().st_mtime_ns for path in settings.landing_dir.rglob("*") if path.is_file()
+    )
+    path = settings.landing_dir / "power" / "meter_daily" / f"{day.isoformat()}.parquet"
+    pl.read_parquet(path).with_columns(pl.col("electricity_kwh") * 1.2).write_parquet(path)
+    os.utime(path, ns=(newest + 10**9, newest + 10**9))  # delivered after everything before
+
+    sensor = defs.resolve_sensor_def("landing_zone_sensor")
+    cursor = f'{{"mtime_ns": {newest}}}'
+    with dg.build_sensor_context(cursor=cursor, definitions=defs) as context:
+        requests = list(sensor.evaluate_tick(context).run_requests)
+    assert [(r.job_name, r.partition_key) for r in requests] == [(NOWCAST_JOB, day.isoformat())]
+
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        result = defs.resolve_job_def(NOWCAST_JOB).execute_in_process(
+            instance=instance, partition_key=requests[0].partition_key, tags=requests[0].tags
+        )
+        assert result.success
+        built = {
+            (event.asset_key.to_user_string(), event.partition)
+            for event in result.all_events
+            if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        }
+        assert {partition for _key, partition in built} == {day.isoformat()}
+        assert ("out_emissions__nowcast_daily", day.isoformat()) in built
+        assert ("int_emissions__nowcast_coefficients", day.isoformat()) not in built
+
+        publish_sensor = defs.resolve_sensor_def(PUBLISH_SENSOR)
+        context = dg.build_run_status_sensor_context(
+            sensor_name=PUBLISH_SENSOR,
+            dagster_event=next(
+                e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_SUCCESS
+            ),
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        )
+        request = publish_sensor(context)
+        published = defs.resolve_job_def(PUBLISH_NOWCAST_JOB).execute_in_process(
+            instance=instance, tags=request.tags
+        )
+        assert published.success
+
+    after = published_nowcast(settings)
+    assert before.height == after.height
+    gone = before.join(after, on=before.columns, how="anti", nulls_equal=True)
+    new = after.join(before, on=after.columns, how="anti", nulls_equal=True)
+    changed = pl.concat([gone, new])
+    assert changed.height > 0
+    assert set(changed["date"].to_list()) == {day}

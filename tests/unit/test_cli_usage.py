@@ -13,8 +13,8 @@ from orchestration.cli import main, parser
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["rn"], "invalid choice: 'rn' (choose from 'sample', 'run', 'ui', 'demo', 'sql', "
-         "'report'); did you mean run? (see emissions -h)"),
+        (["rn"], "invalid choice: 'rn' (choose from 'sample', 'run', 'backfill', 'ui', 'demo', "
+         "'sql', 'report'); did you mean run? (see emissions -h)"),
         (["run", "--selct", "raw_stats__gdp"], "unrecognized arguments: --selct raw_stats__gdp; "
          "did you mean --select? (see emissions -h)"),
         (["run", "--frobnicate"], "unrecognized arguments: --frobnicate (see emissions -h)"),

@@ -218,12 +218,18 @@ def test_a_daily_table_declares_when_its_day_is_due():
 
     declared = {
         **CITY,
-        "daily": {"date_column": "date", "due": "07:00", "timezone": "Asia/Shanghai"},
+        "daily": {
+            "date_column": "date",
+            "runs_at": "06:00",
+            "due": "07:00",
+            "timezone": "Asia/Shanghai",
+        },
     }
     (table,) = tables_of_manifest(
         manifest(model("out_x", declared, {"date": DATE, "year": YEAR, "total_tco2": TOTAL}))
     ).values()
     assert table.daily.deadline_cron == "0 7 * * *"
+    assert table.daily.runs_at == "06:00"
     policy = freshness_policy(table.daily)
     assert (policy.deadline_cron, policy.timezone) == ("0 7 * * *", "Asia/Shanghai")
     # 06:59 in Shanghai (22:59 UTC the day before): yesterday is not due yet, the day before is.
@@ -233,16 +239,17 @@ def test_a_daily_table_declares_when_its_day_is_due():
     assert freshness_policy(None) is None
 
 
+DAILY = {"date_column": "date", "runs_at": "06:00", "due": "07:00", "timezone": "Asia/Shanghai"}
+
+
 @pytest.mark.parametrize(
     ("daily", "message"),
     [
-        (
-            {"date_column": "day", "due": "07:00", "timezone": "Asia/Shanghai"},
-            "no published column",
-        ),
-        ({"date_column": "date", "due": "7am", "timezone": "Asia/Shanghai"}, "HH:MM"),
-        ({"date_column": "date", "due": "07:00", "timezone": "Mars/Olympus"}, "unknown timezone"),
-        ({"date_column": "date", "due": "07:00"}, "needs exactly"),
+        ({**DAILY, "date_column": "day"}, "no published column"),
+        ({**DAILY, "due": "7am"}, "HH:MM"),
+        ({**DAILY, "runs_at": "08:00"}, "before due"),
+        ({**DAILY, "timezone": "Mars/Olympus"}, "unknown timezone"),
+        ({"date_column": "date", "runs_at": "06:00", "due": "07:00"}, "needs exactly"),
     ],
 )
 def test_a_malformed_daily_declaration_says_what_is_wrong(daily, message):

@@ -17,11 +17,27 @@ with held_out_years as (
 
 county_estimates as (
 
-    select daily.year, daily.division_code, daily.sector_code, daily.model,
-        sum(daily.nowcast_tco2) as nowcast_tco2
-    from {{ ref('int_emissions__nowcast_county_daily') }} as daily
-    inner join held_out_years on held_out_years.year = daily.year
-    group by daily.year, daily.division_code, daily.sector_code, daily.model
+    -- The year's nowcast of each county × sector × model: its days' nowcasts summed
+    -- (int_emissions__nowcast_county_daily), computed from the year's activities
+    -- (macros/nowcast.sql), so the annual models never read the daily ones.
+    select
+        cells.year,
+        cells.division_code,
+        cells.sector_code,
+        coefficients.model,
+        {{ decimal_amount(nowcast_modelled_tco2(
+            "cast(case when cells.sector_code = 'power' and coefficients.model = 'chosen'"
+                ~ " then cells.plant_tco2 when cells.sector_code = 'power'"
+                ~ " then cells.plant_generation_mwh else cells.electricity_mwh end as double)",
+            "cast(case when cells.sector_code = 'power' then 0"
+                ~ " else cells.heating_electricity_mwh end as double)",
+            'coefficients', 'cells.year', 'coefficients.calibration_ratio')) }} as nowcast_tco2
+    from {{ ref('int_emissions__nowcast_annual_cells') }} as cells
+    inner join held_out_years on held_out_years.year = cells.year
+    inner join {{ ref('int_emissions__nowcast_coefficients') }} as coefficients
+        on coefficients.target_year = cells.year
+        and coefficients.division_code = cells.division_code
+        and coefficients.sector_code = cells.sector_code
 
 ),
 

@@ -7,6 +7,7 @@
 -- rounded to the gram (decimal(38,6)), so every sum of counties is exact. A day of a year
 -- without a fitted model (no earlier final year with full daily data) has no nowcast.
 -- Days within the vars nowcast_from / nowcast_to (every day by default).
+{{ daily_model_config('nowcast_date', 'daily_nowcast') }}
 with electricity as (
 
     select reading_date as nowcast_date, year, division_code, sector_code,

@@ -2,6 +2,7 @@
 -- the cell (the accounts metered, a county's household aggregate one of them; power: the
 -- dispatched plants) and the largest unit's share of the cell's
 -- activity (an account's share of the electricity; a plant's of the fuel CO2).
+{{ daily_model_config('nowcast_date', 'daily_nowcast') }}
 with electricity as (
 
     -- From the daily cells of the meters (int_power__electricity_daily), never the readings

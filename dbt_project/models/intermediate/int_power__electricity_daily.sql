@@ -3,19 +3,18 @@
 -- sector of the industry (ref_industry_sectors, the sector list of the annual accounts), the
 -- accounts read and the largest account's reading (disclosure control's inputs).
 --
--- Incremental on DuckDB (a table on Spark, rebuilt whole): each day carries day_version, a
--- digest of its current meter file's checksum (raw._sha256), the account registry's deliveries and the industry →
--- sector mapping; a build recomputes only the days whose version changed (a new day's file, a
--- revised file for a past day; every day when the registry or the mapping changes), deleting
--- and inserting those days (a warehouse built before day_version existed recomputes every day
--- once: its rows have none). The day window vars nowcast_from / nowcast_to (both included)
--- recompute the days in it whatever their version (`dbt build --vars` of a backfill).
-{{ config(
-    materialized=('incremental' if target.type == 'duckdb' else 'table'),
-    incremental_strategy='delete+insert',
-    unique_key='reading_date',
-    on_schema_change='append_new_columns',
-) }}
+-- A daily model (macros/day_window.sql), incremental on DuckDB (a table on Spark, rebuilt
+-- whole). With the day window vars nowcast_from / nowcast_to (both included: a partition run of
+-- the days, `emissions backfill`) it recomputes exactly the days of the window. Without them
+-- each day's day_version, a digest of its current meter file's checksum (raw._sha256), the
+-- account registry's deliveries and the industry → sector mapping, decides: a build recomputes
+-- only the days whose version changed (a new day's file, a revised file for a past day; every
+-- day when the registry or the mapping changes; a warehouse built before day_version existed
+-- recomputes every day once: its rows have none).
+{{ daily_model_config('reading_date', 'daily_inputs') }}
+-- ref_sectors, the target of its sector_code's relationship test, made an ancestor, so the
+-- test runs with the model's step (dbt's buildable indirect selection):
+-- depends_on: {{ ref('ref_sectors') }}
 with inputs_version as (
 
     -- What every day's cells depend on besides its own file.
@@ -54,15 +53,12 @@ days as (
 
     select day_versions.reading_date, day_versions.day_version
     from day_versions
-    {% if is_incremental() %}
+    {% if has_day_window() %}
+    where true {{ day_window_filter('day_versions.reading_date') }}
+    {% elif is_incremental() %}
     left join (select distinct reading_date, day_version from {{ this }}) as built
         on built.reading_date = day_versions.reading_date
     where built.day_version is distinct from day_versions.day_version
-        {%- if var('nowcast_from', none) or var('nowcast_to', none) %}
-        or (true {{ day_window_filter('day_versions.reading_date') }})
-        {%- endif %}
-    {% else %}
-    where true {{ day_window_filter('day_versions.reading_date') }}
     {% endif %}
 
 ),

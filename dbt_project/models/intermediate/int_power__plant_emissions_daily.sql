@@ -5,6 +5,7 @@
 -- factor set (int_factors__energy_co2_per_unit: tco2_per_unit / ncv_gj_per_unit). A fuel type
 -- without a row (the non-fossil ones, ref_fuel_types.is_non_fossil) emits none; a fossil one
 -- without a row fails the seed's test. Days within nowcast_from / nowcast_to.
+{{ daily_model_config('generation_date', 'daily_inputs') }}
 with generation as (
 
     select * from {{ ref('stg_power__generation_daily') }}

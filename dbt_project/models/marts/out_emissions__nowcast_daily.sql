@@ -8,10 +8,13 @@
 -- the backtest's residuals all lie on one side of it (a band is an interval around the
 -- published estimate); null while no year has been backtested.
 -- Disclosure inputs (not published): the units behind the cell and the largest one's share.
+-- A daily model (macros/day_window.sql): a build computes the days of its window (every day
+-- without one).
+{{ daily_model_config('date', 'daily_nowcast') }}
 with county_daily as (
 
     select * from {{ ref('int_emissions__nowcast_county_daily') }}
-    where model = 'chosen'
+    where model = 'chosen' {{ day_window_filter('nowcast_date') }}
 
 ),
 
@@ -45,6 +48,7 @@ inputs as (
     select inputs.*, ancestors.division_code as ancestor_code, ancestors.division_level
     from {{ ref('int_emissions__nowcast_disclosure_inputs') }} as inputs
     inner join ancestors on ancestors.county_code = inputs.division_code
+    where true {{ day_window_filter('inputs.nowcast_date') }}
 
 ),
 
