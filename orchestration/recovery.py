@@ -392,6 +392,10 @@ class PoolWaitReporter:
         self.last: dict[str, tuple[str, ...]] = {}  # pool -> the live runs last said to hold it
 
     def __enter__(self) -> PoolWaitReporter:
+        # The instance's storage imports SQLAlchemy's ORM lazily: done here first, the watcher
+        # never imports it while the run's thread does (a half-imported module fails the read).
+        import sqlalchemy.orm  # noqa: F401
+
         self.thread.start()
         return self
 
