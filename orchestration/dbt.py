@@ -203,8 +203,8 @@ LAYER_GROUPS = {
 class EmissionsDbtTranslator(DagsterDbtTranslator):
     """Keys are the dbt names (``stg_…``, ``out_…``); a source ``raw.x`` is the ingest asset
     ``raw_x``, so the lineage is one graph from the landing zone to the reports. With
-    ``source_export`` (the Spark engine's lake export), every node reading a source also depends
-    on it: on Spark the sources are the lake's copy of the raw tables."""
+    ``source_export`` (the Spark engine's lake export), every seed and model also depends on
+    it: on Spark the sources are the lake's copy of the raw tables."""
 
     def __init__(
         self,
@@ -233,8 +233,10 @@ class EmissionsDbtTranslator(DagsterDbtTranslator):
             group_name=group,
             owners=group_owners(manifest, props.get("group")),
         )
-        parents = (props.get("depends_on") or {}).get("nodes") or []
-        if self.source_export is not None and any(p.startswith("source.") for p in parents):
+        # Every seed and model, not only those reading a source: each dbt command on Spark
+        # registers the lake's raw tables first (on-run-start), so no dbt step may run before
+        # the export (Dagster splits the project into several steps).
+        if self.source_export is not None:
             spec = spec.merge_attributes(deps=[self.source_export])
         return spec
 

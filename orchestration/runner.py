@@ -376,7 +376,11 @@ def materialise_everything(
             else:
                 report(f"{PUBLISH_NOWCAST_JOB:<34} skipped: the nowcast of the days failed")
         elif job_of_selection is not None:
-            execute(job_of_selection)
+            from orchestration.partitions import daily_partitions
+
+            # a selection with daily models runs as a whole run does (no window, the last day)
+            daily = job_of_selection.partitions_def == daily_partitions(settings.first_year)
+            execute(job_of_selection, whole_run_days(settings) if daily else None)
         else:
             # Every feed loads, whatever another feed's fate; the marts are rebuilt only when
             # every ingest succeeded (a mart must not mix a failed feed's old rows with new ones).

@@ -65,3 +65,40 @@
     {%- set day_from, day_to = day_window() -%}
     {{- return(day_from is not none or day_to is not none) -}}
 {%- endmacro %}
+
+{#
+  The relation a generic data test reads (dbt calls this for every generic test's `model`):
+  dbt's own, the test's `where` config applied, and for a daily model built with a day window,
+  only the window's days (its date column: the model's unique_key, daily_model_config), so a
+  day's build tests that day's rows, never every day again.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
+    {%- set date_column = daily_date_column(relation) -%}
+    {%- if date_column and has_day_window() -%}
+        {%- do conditions.append('true' ~ day_window_filter(adapter.quote(date_column))) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The date column of the daily model `relation` is built as (None for any other relation). #}
+{% macro daily_date_column(relation) -%}
+    {%- if execute and relation is not string and relation.identifier -%}
+        {%- for node in graph.nodes.values() -%}
+            {%- if node.resource_type == 'model' and 'daily' in node.tags
+                and (node.alias or node.name) == relation.identifier -%}
+                {%- do return(node.config.unique_key) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do return(none) -%}
+{%- endmacro %}

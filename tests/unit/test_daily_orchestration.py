@@ -215,3 +215,28 @@ def test_a_backfill_outside_the_days_is_refused_in_one_line(home):
         days_tags(job, (date(2001, 1, 1), date(2024, 1, 1)))
     with pytest.raises(RunRefused, match="is after"):
         days_tags(job, (date(2024, 1, 2), date(2024, 1, 1)))
+
+
+def test_a_day_windows_data_tests_read_the_windows_days_only(tmp_path: Path, monkeypatch):
+    """A day's build tests that day's rows: the data tests of a daily model read it through the
+    window (macros/day_window.sql's get_where_subquery); without a window, every row."""
+    from orchestration.dbt import run_dbt_cli
+
+    selection = ["--select", "out_emissions__nowcast_daily,resource_type:test"]
+
+    def compiled(window: tuple[str, str] | None) -> str:
+        for variable, value in window_environment(window).items():
+            monkeypatch.setenv(variable, value)
+        target = tmp_path / ("window" if window else "whole")
+        completed = run_dbt_cli(["compile", *selection], tmp_path / "w.duckdb", target)
+        assert completed.returncode == 0, completed.stdout[-2000:]
+        (sql,) = [
+            path.read_text(encoding="utf-8")
+            for path in (target / "compiled").rglob("unique_combination_*.sql")
+        ]
+        return sql
+
+    windowed = compiled(("2024-03-02", "2024-03-02"))
+    assert "\"date\" >= cast('2024-03-02' as date)" in windowed
+    assert "\"date\" <= cast('2024-03-02' as date)" in windowed
+    assert "2024-03-02" not in compiled(None)
