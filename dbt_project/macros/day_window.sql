@@ -73,16 +73,18 @@
   day's build tests that day's rows, never every day again.
 #}
 {% macro get_where_subquery(relation) -%}
-    {%- set conditions = [] -%}
+    {#- `where true and …`: Spark (not in ANSI mode) reads `where (x)` after a table as an
+        alias `where` with a column list. -#}
+    {%- set clauses = [] -%}
     {%- set where = config.get('where', '') -%}
-    {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
+    {%- if where -%}{%- do clauses.append(' and (' ~ where ~ ')') -%}{%- endif -%}
     {%- set date_column = daily_date_column(relation) -%}
     {%- if date_column and has_day_window() -%}
-        {%- do conditions.append('true' ~ day_window_filter(adapter.quote(date_column))) -%}
+        {%- do clauses.append(day_window_filter(adapter.quote(date_column))) -%}
     {%- endif -%}
-    {%- if conditions -%}
+    {%- if clauses -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+            (select * from {{ relation }} where true{{ clauses | join('') }}) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
     {%- else -%}
