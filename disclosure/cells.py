@@ -49,7 +49,7 @@ def periods(
     key = list(system.key)
     value_columns = list(system.values)
     long_parts, rule_parts = [], []
-    for part in system.parts:
+    for part in system.cell_parts:
         frame = rows[part.table]
         duplicated = frame.select(key).is_duplicated()
         if duplicated.any():

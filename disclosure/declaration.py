@@ -41,6 +41,9 @@ A table of ``joint`` declares in its own mapping how its rows are cells of this 
         largest_share: max_entity_share
         never_hidden: …
         relations: ["total_tco2 = energy_tco2 + process_tco2"]
+        withheld_with:                          # columns resting on another cell as well
+          - cell: {year: base_year, division_code: division_code, sector_code: "'all'"}
+            columns: [base_intensity]           # null where that cell is hidden or no cell
 
 Cells of several tables with the same key are one cell (a division's total row: its CO2 in
 emissions_by_county, its energy in energy_by_division): hidden in one table, it is hidden in
@@ -131,6 +134,17 @@ class Part:
     never_hidden: str | None
     flag: str
     relations: tuple[Relation, ...] = ()
+    withheld_with: tuple[Dependency, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Published columns of a part's row that rest on another cell of the problem than the
+    row's own (a plan's base year, say): nulled where that cell is hidden, or is no cell of
+    the problem. ``cell`` maps the period and each cell column to SQL over the row's columns."""
+
+    cell: tuple[tuple[str, str], ...]
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,11 @@ class System:
     @property
     def relations(self) -> tuple[Relation, ...]:
         return tuple(relation for part in self.parts for relation in part.relations)
+
+    @property
+    def cell_parts(self) -> tuple[Part, ...]:
+        """The parts that bring cells and values to the problem (not the followers)."""
+        return tuple(part for part in self.parts if part.values)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -312,6 +331,7 @@ MEMBER_KEYS = {
     "largest_share",
     "never_hidden",
     "relations",
+    "withheld_with",
 }
 
 
@@ -330,13 +350,40 @@ def parse_part(table: str, mapping: dict[str, Any], owner: Declaration) -> Part:
             f"({', '.join(owner.cell)}) to an expression over its columns"
         )
     values = tuple(mapping.get("values") or ())
-    if not values:
-        raise DeclarationError(f"{table}: disclosure lacks values")
+    # A table with no values of its own follows the problem: its rows are shown or withheld
+    # by the decisions of their cells (and withheld_with), and add no cell or value to it.
+    if not values and not (mapping.get("withheld") or mapping.get("withheld_with")):
+        raise DeclarationError(f"{table}: disclosure lacks values (or withheld, to follow)")
+    if not values and mapping.get("reporting_units"):
+        raise DeclarationError(
+            f"{table}: disclosure has reporting_units but no values for the rule to judge"
+        )
     if bool(mapping.get("reporting_units")) != bool(mapping.get("largest_share")):
         raise DeclarationError(
             f"{table}: disclosure needs both reporting_units and largest_share, or neither"
         )
+    dependencies = []
+    for index, entry in enumerate(mapping.get("withheld_with") or (), start=1):
+        keys = (owner.period, *owner.cell)
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != {"cell", "columns"}
+            or not isinstance(entry["cell"], dict)
+            or set(entry["cell"]) != set(keys)
+            or not entry["columns"]
+        ):
+            raise DeclarationError(
+                f"{table}: disclosure withheld_with {index} needs cell (mapping each of "
+                f"{', '.join(keys)} to an expression over its columns) and columns"
+            )
+        dependencies.append(
+            Dependency(
+                tuple((column, str(entry["cell"][column])) for column in keys),
+                tuple(entry["columns"]),
+            )
+        )
     return Part(
+        withheld_with=tuple(dependencies),
         table=table,
         cell=tuple((column, str(cell[column])) for column in owner.cell),
         values=values,

@@ -145,7 +145,7 @@ def suppress_system(
         part.table: con.sql(
             part_cells_sql(system, part, sources[part.table].relation, rule_inputs=True)
         ).pl()
-        for part in system.parts
+        for part in system.cell_parts
     }
     known = [con.sql(entry.query).pl() for entry in system.owner.known]
     summary = Summary(system.table)
@@ -241,21 +241,43 @@ def _write_part(
         f"inner join {mart} on {joined} order by all"
     )
     hidden_columns = set(part.values) | set(part.withheld)
+    # A column resting on another cell too (withheld_with) is shown only where that cell is a
+    # visible cell of the problem: its own cell's decision and every other's must allow it.
+    other_cells = []
+    shown_with: dict[str, list[str]] = {}
+    for index, dependency in enumerate(part.withheld_with):
+        alias = f"other_{index}"
+        on = " and ".join(
+            f"{alias}.{column} = mart._dep_{index}_{column}" for column, _ in dependency.cell
+        )
+        other_cells.append(f"left join system_decisions as {alias} on {on}")
+        for column in dependency.columns:
+            shown_with.setdefault(column, []).append(f"{alias}.is_suppressed = false")
     selected = []
     for column in source.columns:
         if column == part.flag:
             selected.append(f"decisions.is_suppressed as {column}")
-        elif column in hidden_columns:
+        elif column in hidden_columns or column in shown_with:
+            conditions = shown_with.get(column, [])
+            if column in hidden_columns:
+                conditions = ["not decisions.is_suppressed", *conditions]
             selected.append(
-                f"case when decisions.is_suppressed then null else mart.{column} end as {column}"
+                f"case when {' and '.join(conditions)} then mart.{column} end as {column}"
             )
         else:
             selected.append(f"mart.{column}")
+    dependency_columns = "".join(
+        f", ({expression}) as _dep_{index}_{column}"
+        for index, dependency in enumerate(part.withheld_with)
+        for column, expression in dependency.cell
+    )
+    mart = f"(select *, {cell_columns}{dependency_columns} from {source.relation}) as mart"
     order = ", ".join(f"decisions.{column}" for column in key)
     con.execute(
         f"create or replace table {published_relation(part.table)} as "
         f"select {', '.join(selected)} from {mart} "
-        f"inner join {decisions_relation(part.table)} as decisions on {joined} order by {order}"
+        f"inner join {decisions_relation(part.table)} as decisions on {joined} "
+        f"{' '.join(other_cells)} order by {order}"
     )
     rows, *_ = con.execute(f"select count(*) from {source.relation}").fetchone()
     published, *_ = con.execute(f"select count(*) from {published_relation(part.table)}").fetchone()

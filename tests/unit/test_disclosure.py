@@ -500,3 +500,65 @@ def test_a_county_that_is_one_plant_has_its_total_hidden_and_protected_and_a_nei
     # K1's energy use: with K2 it adds up to C1's published 1,300 tce
     assert bounds[("energy", "K1", "all", "energy_tce")] == pytest.approx((0, 1300))
     assert {f.table for f in after.findings} == {"division_sector", "county", "energy"}
+
+
+def test_a_column_resting_on_another_cell_is_withheld_where_that_cell_is_hidden():
+    """dual_control_progress's base-year columns rest on the base year's cell: a county's row
+    shows its own total and intensity by its own cell's decision, and its base intensity only
+    where the base cell is a visible cell of the problem (hidden K1 and K2 here; 2022 is no
+    cell of it)."""
+    con = joint_warehouse()
+    con.execute(
+        "create table progress as select year, division_code, total_tco2, "
+        "total_tco2 / 100 as intensity, base_code, base_year, 1.5 as base_intensity, "
+        "2.5 as path_intensity from (values ('K1', 'K3', 2023), ('K2', 'K2', 2023), "
+        "('K3', 'K1', 2023), ('K4', 'K3', 2023)) as b(code, base_code, base_year) "
+        "join county on county.division_code = b.code"
+    )
+    con.execute("insert into progress select 2023, 'X', 0, 0, 'K4', 2022, 1.5, 2.5 where false")
+    declarations = {
+        **JOINT,
+        "division_sector": {**JOINT["division_sector"],
+                            "joint": [*JOINT["division_sector"]["joint"], "progress"]},
+        "progress": {
+            "joint_with": "division_sector",
+            "cell": {"division_code": "division_code", "sector_code": "'all'"},
+            # No values of its own: the rows follow their cells' decisions (the county totals
+            # are county's values in these cells).
+            "withheld": ["total_tco2", "intensity", "path_intensity"],
+            "withheld_with": [{
+                "cell": {"year": "base_year", "division_code": "base_code",
+                         "sector_code": "'all'"},
+                "columns": ["base_intensity", "path_intensity"],
+            }],
+        },
+    }  # fmt: skip
+    system = systems(declarations)["division_sector"]
+    sources = {
+        **joint_sources(),
+        "progress": Source("progress", ("year", "division_code", "total_tco2", "intensity",
+                                        "base_code", "base_year", "base_intensity",
+                                        "path_intensity", "is_suppressed")),
+    }  # fmt: skip
+    suppress_system(con, system, sources, {"by_sector": "sector_mart"}, RULES)
+    rows = con.execute(
+        "select division_code, is_suppressed, total_tco2, intensity, base_intensity, "
+        "path_intensity from disclosure.progress order by 1"
+    ).fetchall()
+    assert rows == [
+        ("K1", True, None, None, 1.5, None),  # own cell hidden; its base K3 is visible
+        ("K2", True, None, None, None, None),  # its own cell is its base: hidden
+        ("K3", False, 1500.0, 15.0, None, None),  # visible, but its base K1 is hidden
+        ("K4", False, 1000.0, 10.0, 1.5, 2.5),  # visible, and so is its base K3
+    ]
+    con.execute("update progress set base_year = 2022 where division_code = 'K4'")
+    suppress_system(con, system, sources, {"by_sector": "sector_mart"}, RULES, reuse=False)
+    assert con.execute(
+        "select base_intensity from disclosure.progress where division_code = 'K4'"
+    ).fetchone() == (None,)  # the base cell is no cell of the problem: nothing rests on it
+    with pytest.raises(DeclarationError, match="lacks values \\(or withheld, to follow\\)"):
+        systems({**declarations, "progress": {"joint_with": "division_sector",
+                                              "cell": declarations["progress"]["cell"]}})
+    with pytest.raises(DeclarationError, match="withheld_with 1 needs cell"):
+        systems({**declarations, "progress": {**declarations["progress"],
+                                              "withheld_with": [{"columns": ["x"]}]}})  # fmt: skip
