@@ -216,10 +216,36 @@ def require_deliveries(settings: Settings) -> None:
         )
 
 
+def whole_steps(defs: dg.Definitions, selection: str) -> str | dg.AssetSelection:
+    """The selection with every multi-asset it touches taken whole where that multi-asset
+    cannot run a part of itself (a disclosure problem decides all its tables at once, and its
+    attack check audits them all): what is downstream of one table of it selects them all,
+    as the UI would ask of the user. A selection that does not resolve is returned as it is
+    (its error is the job's to report)."""
+    try:
+        selected = dg.AssetSelection.from_string(selection)
+        graph = defs.resolve_asset_graph()
+        keys = selected.resolve(graph)
+        checks = selected.resolve_checks(graph)
+    except (dg.DagsterError, ValueError):
+        return selection
+    wider_keys, wider_checks = set(keys), set(checks)
+    definitions = [*(defs.assets or ()), *(defs.asset_checks or ())]
+    for definition in definitions:
+        if not isinstance(definition, dg.AssetsDefinition) or definition.can_subset:
+            continue
+        if set(definition.keys) & keys or set(definition.check_keys) & checks:
+            wider_keys |= set(definition.keys)
+            wider_checks |= set(definition.check_keys)
+    if wider_keys == keys and wider_checks == checks:
+        return selection
+    return dg.AssetSelection.assets(*wider_keys) | dg.AssetSelection.checks(*wider_checks)
+
+
 def selected_job(defs: dg.Definitions, selection: str) -> dg.JobDefinition:
     """The job of an asset selection, or RunRefused with one line saying what is wrong."""
     try:
-        job = dg.define_asset_job("selected_assets", selection=selection)
+        job = dg.define_asset_job("selected_assets", selection=whole_steps(defs, selection))
         resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
             "selected_assets"
         )

@@ -13,6 +13,7 @@ from sample.energy import EnergyModel
 from sample.ets import write_compliance, write_entities
 from sample.grid import write_grid_factors
 from sample.output import sample_products
+from sample.policy import write_policy_targets
 from sample.power import (
     PowerModel,
     build_accounts,
@@ -191,6 +192,7 @@ def generate_landing_zone(
     write_meter_daily(world, registry, days, recorder, progress=progress)
     write_generation_daily(world, power, days, recorder)
     write_grid_factors(world, recorder)
+    write_policy_targets(world, recorder)
     return SampleSummary(
         out_dir=out_dir,
         files_per_feed=dict(recorder.files),

@@ -63,14 +63,18 @@ def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
     # be rejected as in the future.
     settings = dataclasses.replace(home_copy, as_of=date(2025, 1, 1))
     line = ",".join(INTENSITY) + ",2020,2025,{value},约束性,{document},{decided_on}"
+    city = ",".join(
+        ("14th", "140100", INTENSITY[2], "2020,2025,19,约束性,测试分解〔2022〕3号,2022-03-01")
+    )
     for decided_on, value, document in (
         ("2022-03-01", "19.5", "测试决定〔2022〕1号"),
         ("2024-06-30", "20", "测试决定〔2024〕2号"),
     ):
+        extra = [city] if decided_on == "2022-03-01" else []
         deliver(
             settings,
             decided_on,
-            [line.format(value=value, document=document, decided_on=decided_on)],
+            [line.format(value=value, document=document, decided_on=decided_on), *extra],
         )
     # The feed and what depends on the targets: its models, their publication, the site.
     outcome = materialise_everything(
@@ -78,7 +82,9 @@ def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
         selection=(
             "key:raw_policy__targets or key:stg_policy__targets "
             "or key:int_dual_control__target_vintages or key:out_dual_control__targets "
-            "or key:published_dual_control_targets or key:report_site"
+            "or key:published_dual_control_targets or key:report_site "
+            "or key:out_dual_control__progress or key:disclosure_dual_control_progress "
+            "or key:published_dual_control_progress"
         ),
     )
     assert outcome.success, "\n".join(outcome.failure_lines)
@@ -106,6 +112,20 @@ def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
     # No feed row for them: the seed's rows stand, the 15th plan still a proposal.
     assert rows[("14th", "energy_intensity_reduction_pct")]["value"] == 14.5
     assert rows[("15th", "co2_intensity_reduction_pct")]["source"] == "proposed"
+
+    # Progress is tracked for every division with a current target: the province on its
+    # latest decision, and the city the province allocated one to. (The suite's world ends on
+    # 2020-12-31: its one row per division is the base year 2020, without 2020's GDP.)
+    with duckdb.connect() as con:
+        progress = con.execute(
+            "select division_code, year, plan_period, plan_reduction_pct, target_source "
+            f"from read_parquet('{settings.published_dir}/dual_control_progress/year=*/*.parquet',"
+            " hive_partitioning = true) order by all"
+        ).fetchall()
+    assert progress == [
+        ("140000", 2020, "14th", 20.0, "decided"),
+        ("140100", 2020, "14th", 19.0, "decided"),
+    ]
 
     # The overview draws the 14th plan's path from the new decision.
     with duckdb.connect() as con:

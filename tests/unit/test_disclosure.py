@@ -557,8 +557,15 @@ def test_a_column_resting_on_another_cell_is_withheld_where_that_cell_is_hidden(
         "select base_intensity from disclosure.progress where division_code = 'K4'"
     ).fetchone() == (None,)  # the base cell is no cell of the problem: nothing rests on it
     with pytest.raises(DeclarationError, match="lacks values \\(or withheld, to follow\\)"):
-        systems({**declarations, "progress": {"joint_with": "division_sector",
-                                              "cell": declarations["progress"]["cell"]}})
+        systems(
+            {
+                **declarations,
+                "progress": {
+                    "joint_with": "division_sector",
+                    "cell": declarations["progress"]["cell"],
+                },
+            }
+        )
     with pytest.raises(DeclarationError, match="withheld_with 1 needs cell"):
         systems({**declarations, "progress": {**declarations["progress"],
                                               "withheld_with": [{"columns": ["x"]}]}})  # fmt: skip
