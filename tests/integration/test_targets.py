@@ -101,7 +101,13 @@ def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
         (19.5, "decided", "feed", 2, False, "2024-06-30"),
         (18.0, "decided", "seed", 3, False, "2022-03-01"),
     ]
-    rows = {(r["plan_period"], r["indicator"]): r for r in published(settings)}
+    rows = {
+        (r["plan_period"], r["indicator"]): r
+        for r in published(settings)
+        if r["division_code"] == "140000"
+    }
+    city_row = next(r for r in published(settings) if r["division_code"] == "140100")
+    assert (city_row["value"], city_row["document"]) == (19.0, "测试分解〔2022〕3号")
     current = rows[(INTENSITY[0], INTENSITY[2])]
     assert (current["value"], current["document"], current["vintage_count"]) == (
         20.0,

@@ -39,6 +39,12 @@ CONTRACT = {
         "period",
         ["period", "report_type", "division_code", "product_name", "quantity", "unit"],
     ),
+    "policy/targets": (
+        rf"targets_(?P<period>{DAY})\.csv",
+        None,
+        ["plan_period", "division_code", "indicator", "base_year", "target_year", "value",
+         "binding", "document", "decided_on"],
+    ),
     "ets/entities": (
         rf"entities_(?P<period>{DAY})\.csv",
         None,
