@@ -11,6 +11,7 @@ from ingest.names import DAY, MONTH, YEAR, alternatives, naming
 from ingest.rules import (
     after,
     at_most_share_of,
+    boolean,
     count,
     in_reference,
     iso_date,
@@ -358,6 +359,47 @@ POLICY_TARGETS = FeedSpec(
     ),
 )
 
+FUNCTIONAL_ZONES = FeedSpec(
+    feed="policy/functional_zones",
+    columns=("division_code", "functional_zone", "is_resource_based"),
+    key=("division_code",),
+    # A later file replaces the whole table (contract): staging reads the latest file only.
+    naming=naming(DAY, report_types=REPORT_TYPES, prefix="zones", report_type="none"),
+    rules=(
+        *required_all("division_code", "functional_zone", "is_resource_based"),
+        in_reference("division_code", "county_codes", "unknown_division"),
+        in_reference("functional_zone", "functional_zones", "unknown_functional_zone"),
+        boolean("is_resource_based"),
+    ),
+)
+
+CARBON_SINKS = FeedSpec(
+    feed="forestry/carbon_sinks",
+    columns=(
+        "year",
+        "division_code",
+        "forest_area_ha",
+        "forest_stock_m3",
+        "grassland_area_ha",
+        "sink_tco2",
+        "method",
+    ),
+    key=("division_code",),
+    naming=naming(YEAR, report_types=REPORT_TYPES, report_type="none"),
+    partitioning="year",
+    rules=(
+        *required_all("year", "division_code", "forest_area_ha", "forest_stock_m3"),
+        *required_all("grassland_area_ha", "sink_tco2", "method"),
+        period_matches_file("year"),
+        in_reference("division_code", "county_codes", "unknown_division"),
+        *number("forest_area_ha", quantity()),
+        *number("forest_stock_m3", quantity()),
+        *number("grassland_area_ha", quantity()),
+        # Net removals of the year, a positive number: sinks are never netted off emissions.
+        *number("sink_tco2", quantity()),
+    ),
+)
+
 # In load order: entities before compliance, accounts before meter readings.
 FEEDS: dict[str, FeedSpec] = {
     spec.feed: spec
@@ -374,6 +416,8 @@ FEEDS: dict[str, FeedSpec] = {
         GENERATION_DAILY,
         GRID_FACTORS,
         POLICY_TARGETS,
+        FUNCTIONAL_ZONES,
+        CARBON_SINKS,
     )
 }
 

@@ -101,6 +101,7 @@ SEEDED_CODE_LISTS: dict[str, Callable[[Path | None], object]] = {
     "plan_periods": lambda d: _codes("ref_plan_periods", d),
     "target_indicators": lambda d: _codes("ref_target_indicators", d),
     "target_bindings": lambda d: _codes("ref_target_bindings", d),
+    "functional_zones": lambda d: _codes("ref_functional_zones", d),
 }
 
 
@@ -136,6 +137,7 @@ class ReferenceData:
     plan_periods: frozenset[str] = _seeded("plan_periods")
     target_indicators: frozenset[str] = _seeded("target_indicators")
     target_bindings: frozenset[str] = _seeded("target_bindings")
+    functional_zones: frozenset[str] = _seeded("functional_zones")
     # Known from earlier deliveries of other feeds (see ``with_warehouse``).
     entity_ids: frozenset[str] = frozenset()
     accounts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ACCOUNT_SCHEMA))

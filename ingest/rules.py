@@ -204,6 +204,19 @@ def iso_date(column: str) -> RowRule:
     )
 
 
+BOOLEAN_WORDS = ("true", "false")  # how the contract writes a boolean column's values
+
+
+def boolean(column: str) -> RowRule:
+    """``true`` or ``false`` as the contract writes them, or blank (``required`` says if it may
+    be): ``not_a_boolean`` otherwise (1, yes, 是, True)."""
+    return expression_rule(
+        column,
+        "not_a_boolean",
+        lambda _s, _n, _r: ~blank(column) & ~text(column).is_in(list(BOOLEAN_WORDS)),
+    )
+
+
 def after(column: str, earlier: str, rule: str) -> RowRule:
     """A number greater than the row's ``earlier`` (where both are numbers)."""
 

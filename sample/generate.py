@@ -11,9 +11,10 @@ from pathlib import Path
 from orchestration.settings import reference_date
 from sample.energy import EnergyModel
 from sample.ets import write_compliance, write_entities
+from sample.forestry import write_carbon_sinks
 from sample.grid import write_grid_factors
 from sample.output import sample_products
-from sample.policy import write_policy_targets
+from sample.policy import write_functional_zones, write_policy_targets
 from sample.power import (
     PowerModel,
     build_accounts,
@@ -129,6 +130,10 @@ def generate_landing_zone(
     ``power/generation_daily``    ``YYYY-MM-DD.csv`` per day of the window, the next morning.
     ``factors/grid``              ``YYYY.csv`` once the year's release is published (its date
         in the seed ``ref_grid_factors``).
+    ``policy/targets``            ``targets_2022-06-15.csv`` (the 14th plan's allocation to the
+        cities) and ``targets_2023-09-20.csv`` (one city's revision), each from its date.
+    ``policy/functional_zones``   ``zones_<first year>-01-01.csv``: every county's zone.
+    ``forestry/carbon_sinks``     ``YYYY.csv`` twelve months after the year.
 
     The daily window: by default ``parameters.DAILY_HISTORY_YEARS_PER_SCALE`` x ``scale``
     full years before the as-of year (three at scale 1) and the as-of year up to ``as_of``,
@@ -193,6 +198,8 @@ def generate_landing_zone(
     write_generation_daily(world, power, days, recorder)
     write_grid_factors(world, recorder)
     write_policy_targets(world, recorder)
+    write_functional_zones(world, recorder)
+    write_carbon_sinks(world, recorder)
     return SampleSummary(
         out_dir=out_dir,
         files_per_feed=dict(recorder.files),

@@ -723,3 +723,22 @@ SMELTER_KWH_PER_T = 13_500.0
 SMELTER_INDUSTRY = "32"
 # The heat of one tonne of standard coal (GB/T 2589-2020: 1 kgce = 29 307.6 kJ).
 GJ_PER_TCE = 29.3076
+
+# --- Forest and grassland carbon sinks (forestry/carbon_sinks) --------------------------
+
+# Forest area of Shanxi, ha: 5450.93万亩 at the end of 2019 (省林业和草原局, 2019年全省森林资源
+# 年度清查结果, announced 2020-12-05: coverage 23.18 %, +0.39 points on 2018), i.e.
+# 3,633,953 ha; other years at +0.39 points of the province's 15.67 million ha a year
+# (synthetic beyond 2019).
+FOREST_AREA_2019_HA = 5_450.93e4 / 15
+FOREST_AREA_GROWTH_HA_PER_YEAR = 0.0039 * 15.67e6
+# Synthetic: growing stock per hectare of forest, its yearly growth, and the grassland area;
+# the sink of the sample follows the stock-change idea of IPCC 2006 Vol. 4 (growth × biomass
+# per m3 × (1 + root ratio) × carbon fraction 0.47 × 44/12), with made-up parameters.
+FOREST_STOCK_M3_PER_HA = 40.0
+FOREST_STOCK_GROWTH_RATE = 0.035
+BIOMASS_T_PER_M3 = 0.65
+ROOT_TO_SHOOT_RATIO = 0.25
+CARBON_FRACTION = 0.47
+GRASSLAND_AREA_HA = 2.0e6
+GRASSLAND_SINK_TCO2_PER_HA = 0.2

@@ -16,7 +16,7 @@ import datetime as dt
 
 import polars as pl
 
-from ingest.feeds import POLICY_TARGETS
+from ingest.feeds import FUNCTIONAL_ZONES, POLICY_TARGETS
 from reference import read_seed
 from sample.arrivals import landing_day
 from sample.recorder import Recorder
@@ -76,3 +76,44 @@ def write_policy_targets(world: World, recorder: Recorder) -> None:
     )
     out = recorder.path(FEED, f"targets_{REVISED_ON.isoformat()}.csv")
     recorder.record(FEED, revised.height, write_csv(revised, out))
+
+
+ZONES_FEED = "policy/functional_zones"
+
+
+def functional_zones(world: World) -> pl.DataFrame:
+    """Every county's main functional zone and whether it is a resource-based area, in the
+    contract's columns. Synthetic, as the whole world: a city district (区) is 城市化地区; a
+    county-level city (市) 城市化地区 or 农产品主产区 at even odds; a county (县) 农产品主产区 or
+    重点生态功能区 at even odds (seeded draws, not the province's published plan); a county with
+    coal mining in the world is resource-based."""
+    counties = world.counties
+    coal = world.profiles["coal"]
+    # The contract's three zones, in its order (a zone added to the seed is not drawn).
+    urban, farming, ecological = world.vocabulary.functional_zones[:3]
+    rows = []
+    for index, (code, kind) in enumerate(counties.select("division_code", "kind").rows()):
+        draw = float(world.rng("functional-zone", code).random())
+        if kind == "district":
+            zone = urban
+        elif kind == "city":
+            zone = urban if draw < 0.5 else farming
+        else:
+            zone = farming if draw < 0.5 else ecological
+        rows.append(
+            {
+                "division_code": code,
+                "functional_zone": zone,
+                "is_resource_based": "true" if coal[index] > 0 else "false",
+            }
+        )
+    return pl.DataFrame(rows).select(FUNCTIONAL_ZONES.columns)
+
+
+def write_functional_zones(world: World, recorder: Recorder) -> None:
+    """One file, dated the world's first day: the classification in force from the start of the
+    platform's records (a later file would replace it whole)."""
+    dated = dt.date(world.first_year, 1, 1)
+    zones = functional_zones(world)
+    out = recorder.path(ZONES_FEED, f"zones_{dated.isoformat()}.csv")
+    recorder.record(ZONES_FEED, zones.height, write_csv(zones, out))

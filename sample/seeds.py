@@ -164,6 +164,8 @@ class Vocabulary:
     non_fossil_fuel_types: frozenset[str]
     primary_electricity_fuel_types: frozenset[str]
     ets_sectors: tuple[EtsSector, ...]
+    # The main functional zones in the contract's order: urbanised, agricultural, ecological.
+    functional_zones: tuple[str, ...] = ()
 
     @property
     def thermal_fuel_types(self) -> frozenset[str]:
@@ -225,4 +227,5 @@ def load_vocabulary(seeds_dir: Path) -> Vocabulary:
             )
             for row in sectors.iter_rows(named=True)
         ),
+        functional_zones=codes("ref_functional_zones", seeds_dir=seeds_dir),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,85 @@ def test_policy_targets_files_are_named_by_the_decisions_date(zone: LandingZone)
     assert report.outcomes[0].reason.startswith(
         "file_name: the name 'targets_2022.csv' does not follow targets_<YYYY-MM-DD>.<csv|xlsx>"
     )
+
+
+ZONES_HEADER = "division_code,functional_zone,is_resource_based"
+COUNTIES = frozenset(f"1401{n:02d}" for n in range(5, 10))
+
+
+@pytest.fixture
+def counties_zone(tmp_path: Path):
+    """A landing zone knowing the counties 140105–140109 (one row per county in each test)."""
+    zone = LandingZone(
+        tmp_path,
+        replace(
+            REFERENCE, county_codes=COUNTIES, division_codes=REFERENCE.division_codes | COUNTIES
+        ),
+    )
+    yield zone
+    zone.close()
+
+
+def test_functional_zones_rows_follow_the_contract(counties_zone: LandingZone):
+    zone = counties_zone
+    zone.deliver(
+        "policy/functional_zones",
+        "zones_2021-01-01.csv",
+        ZONES_HEADER,
+        [
+            "140105,城市化地区,true",
+            "140106,农产品主产区,false",
+            "140000,城市化地区,false",
+            "140107,生态保护区,false",
+            "140108,重点生态功能区,是",
+            "140109,重点生态功能区,",
+            "140105,农产品主产区,false",
+        ],
+    )
+    report = zone.load("policy/functional_zones")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 6)
+    assert zone.quarantined("policy/functional_zones") == [
+        (2, "division_code", "duplicate_key"),
+        (4, "division_code", "unknown_division"),
+        (5, "functional_zone", "unknown_functional_zone"),
+        (6, "is_resource_based", "not_a_boolean"),
+        (7, "is_resource_based", "required"),
+        (8, "division_code", "duplicate_key"),
+    ]
+    assert zone.con.execute(
+        "select division_code, functional_zone, is_resource_based, _file_period "
+        "from raw.policy__functional_zones"
+    ).fetchall() == [("140106", "农产品主产区", "false", "2021-01-01")]
+
+
+SINKS_HEADER = (
+    "year,division_code,forest_area_ha,forest_stock_m3,grassland_area_ha,sink_tco2,method"
+)
+
+
+def test_carbon_sinks_rows_follow_the_contract(counties_zone: LandingZone):
+    zone = counties_zone
+    zone.deliver(
+        "forestry/carbon_sinks",
+        "2023.csv",
+        SINKS_HEADER,
+        [
+            "2023,140105,7141.6,285664,1469.8,14294,蓄积量变化法",
+            "2022,140106,100,4000,10,200,蓄积量变化法",
+            "2023,140107,100,4000,10,-5,蓄积量变化法",
+            "2023,140100,100,4000,10,200,蓄积量变化法",
+            "2023,140108,1e3,4000,10,200,",
+        ],
+    )
+    report = zone.load("forestry/carbon_sinks")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 4)
+    assert zone.quarantined("forestry/carbon_sinks") == [
+        (3, "year", "period_outside_file"),
+        (4, "sink_tco2", "negative"),
+        (5, "division_code", "unknown_division"),
+        (6, "forest_area_ha", "not_a_number"),
+        (6, "method", "required"),
+    ]
+    zone.deliver("forestry/carbon_sinks", "2023_annual.csv", SINKS_HEADER, [])
+    rejected = zone.load("forestry/carbon_sinks")
+    assert rejected.outcomes[0].reason.startswith("file_name: the name '2023_annual.csv'")

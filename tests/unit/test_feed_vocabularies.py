@@ -29,6 +29,7 @@ CODE_LISTS = {
     "ref_plan_periods": ("plan_period",),
     "ref_target_indicators": ("indicator",),
     "ref_target_bindings": ("binding",),
+    "ref_functional_zones": ("functional_zone",),
     "ref_energy_varieties": ("energy_name",),
 }
 

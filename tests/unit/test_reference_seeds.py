@@ -344,6 +344,7 @@ CONTRACT_VOCABULARIES = [
     "ref_plan_periods",
     "ref_target_indicators",
     "ref_target_bindings",
+    "ref_functional_zones",
 ]
 
 

@@ -45,6 +45,17 @@ CONTRACT = {
         ["plan_period", "division_code", "indicator", "base_year", "target_year", "value",
          "binding", "document", "decided_on"],
     ),
+    "policy/functional_zones": (
+        rf"zones_(?P<period>{DAY})\.csv",
+        None,
+        ["division_code", "functional_zone", "is_resource_based"],
+    ),
+    "forestry/carbon_sinks": (
+        rf"(?P<period>{YEAR})\.csv",
+        "year",
+        ["year", "division_code", "forest_area_ha", "forest_stock_m3", "grassland_area_ha",
+         "sink_tco2", "method"],
+    ),
     "ets/entities": (
         rf"entities_(?P<period>{DAY})\.csv",
         None,
