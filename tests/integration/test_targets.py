@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 import duckdb
+import polars as pl
 import pytest
 
 from orchestration.runner import materialise_everything
@@ -46,7 +47,34 @@ def deliver(settings: Settings, decided_on: str, rows: list[str]) -> None:
 
 def test_the_seeds_targets_are_published_as_they_are(built):
     seed = read_seed("ref_plan_targets")
-    rows = published(built.settings)
+    published_rows = published(built.settings)
+    # The suite's world delivers no city target: every city gets the platform's allocation of
+    # each plan's provincial intensity target, marked proposed, within the largest deviation.
+    allocated = [r for r in published_rows if r["division_level"] == "city"]
+    cities = set(
+        read_seed("ref_divisions").filter(pl.col("division_level") == "city")["division_code"]
+    )
+    deviation = float(
+        read_seed("ref_allocation_rules").filter(pl.col("rule_code") == "max_deviation_pct_points")[
+            "value"
+        ][0]
+    )
+    province = {
+        r["plan_period"]: r["value"]
+        for r in published_rows
+        if r["division_code"] == "140000" and r["indicator"] == INTENSITY[2]
+    }
+    assert {r["plan_period"] for r in allocated} == set(province)
+    for plan, reduction in province.items():
+        plan_rows = [r for r in allocated if r["plan_period"] == plan]
+        assert {r["division_code"] for r in plan_rows} == cities
+        assert {
+            (r["source"], r["indicator"], r["decided_on"], r["document"]) for r in plan_rows
+        } == {("proposed", INTENSITY[2], None, None)}
+        values = [r["value"] for r in plan_rows]
+        assert all(abs(v - reduction) <= deviation + 0.1 for v in values), (plan, values)
+        assert max(values) - min(values) > 1  # the factors differentiate the cities
+    rows = [r for r in published_rows if r["division_level"] != "city"]
     assert len(rows) == seed.height
     by_key = {(r["plan_period"], r["division_code"], r["indicator"]): r for r in rows}
     for entry in seed.iter_rows(named=True):
@@ -62,6 +90,12 @@ def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
     # The platform's today (EMISSIONS_AS_OF) after both decisions: a file dated after it would
     # be rejected as in the future.
     settings = dataclasses.replace(home_copy, as_of=date(2025, 1, 1))
+    # The allocation proposed to the other cities before the decisions (of the seed's 18 %).
+    before = {
+        r["division_code"]: r["value"]
+        for r in published(settings)
+        if r["plan_period"] == "14th" and r["division_level"] == "city"
+    }
     line = ",".join(INTENSITY) + ",2020,2025,{value},约束性,{document},{decided_on}"
     city = ",".join(
         ("14th", "140100", INTENSITY[2], "2020,2025,19,约束性,测试分解〔2022〕3号,2022-03-01")
@@ -81,7 +115,8 @@ def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
         settings,
         selection=(
             "key:raw_policy__targets or key:stg_policy__targets "
-            "or key:int_dual_control__target_vintages or key:out_dual_control__targets "
+            "or key:int_dual_control__target_vintages "
+            "or key:int_dual_control__allocation_proposals or key:out_dual_control__targets "
             "or key:published_dual_control_targets or key:report_site "
             "or key:out_dual_control__progress or key:disclosure_dual_control_progress "
             "or key:published_dual_control_progress"
@@ -106,8 +141,24 @@ def test_delivered_decisions_supersede_the_seed_and_each_other(home_copy):
         for r in published(settings)
         if r["division_code"] == "140000"
     }
-    city_row = next(r for r in published(settings) if r["division_code"] == "140100")
+    city_row = next(
+        r
+        for r in published(settings)
+        if (r["plan_period"], r["division_code"]) == ("14th", "140100")
+    )
     assert (city_row["value"], city_row["document"]) == (19.0, "测试分解〔2022〕3号")
+    # The decided city leaves the proposal; the other cities share the revised 20 % after it,
+    # so each one's proposal rises (on average by about the two points of the revision).
+    after = {
+        r["division_code"]: r["value"]
+        for r in published(settings)
+        if r["plan_period"] == "14th"
+        and r["division_level"] == "city"
+        and r["source"] == "proposed"
+    }
+    assert set(after) == set(before) - {"140100"}
+    rises = [after[code] - before[code] for code in after]
+    assert min(rises) > 0 and sum(rises) / len(rises) > 1, (before, after)
     current = rows[(INTENSITY[0], INTENSITY[2])]
     assert (current["value"], current["document"], current["vintage_count"]) == (
         20.0,

@@ -1,12 +1,73 @@
 -- The current five-year-plan targets (published as dual_control_targets): one row per plan
 -- period × division × indicator, the latest decision of the policy/targets feed, else the
 -- seed's row (decided before the feed, or a proposal, marked `proposed`). Earlier vintages are
--- in int_dual_control__target_vintages. `year` is the target year (the release's partition).
+-- in int_dual_control__target_vintages. A city without a decided target of a plan whose province
+-- has one gets the platform's allocation proposal (int_dual_control__allocation_proposals),
+-- marked `proposed`. `year` is the target year (the release's partition).
 -- Every published column is cast explicitly (the same SQL runs on Spark).
-with targets as (
+with current_targets as (
 
     select * from {{ ref('int_dual_control__target_vintages') }}
     where is_current
+
+),
+
+proposals as (
+
+    -- The platform's allocation of a provincial target to the cities without a decided one.
+    select * from {{ ref('int_dual_control__allocation_proposals') }}
+    where allocation_status = 'proposed'
+
+),
+
+targets as (
+
+    select
+        plan_period,
+        division_code,
+        indicator,
+        base_year,
+        target_year,
+        value,
+        source,
+        decided_on,
+        binding,
+        document,
+        basis,
+        vintage_count,
+        origin,
+        delivered_on
+    from current_targets
+
+    union all
+
+    select
+        plan_period,
+        division_code,
+        indicator,
+        base_year,
+        target_year,
+        value,
+        'proposed' as source,
+        cast(null as date) as decided_on,
+        binding,
+        cast(null as string) as document,
+        concat(
+            'PROPOSAL, not a decided target: the province''s ', plan_period, ' target of ',
+            cast(province_reduction_pct as string), ' % allocated to the cities without one ',
+            '(int_dual_control__allocation_proposals; factors and weights ref_allocation_factors, ',
+            'data year ', cast(data_year as string), '; docs/methodology.md, Allocation)'
+        ) as basis,
+        0 as vintage_count,
+        'proposal' as origin,
+        cast(null as date) as delivered_on
+    from proposals
+    where not exists (
+        select 1 from current_targets
+        where current_targets.plan_period = proposals.plan_period
+          and current_targets.division_code = proposals.division_code
+          and current_targets.indicator = proposals.indicator
+    )
 
 ),
 
