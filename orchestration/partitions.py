@@ -8,12 +8,13 @@ import dagster as dg
 from ingest.landing import scan_feed
 from ingest.names import FileName, PeriodBounds
 from ingest.spec import FeedSpec
+from orchestration.settings import CHINA_TIMEZONE
 
 FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}
 CRONS = {"year": "0 0 1 1 *", "month": "0 0 1 * *", "day": "0 0 * * *"}
 # The province's days: a day's meter file is its readings from midnight to midnight China time,
 # so the current (last) day partition is today in China, yesterday the one before.
-DAY_TIMEZONE = "Asia/Shanghai"  # orchestration.settings.CHINA, by its IANA name for Dagster
+DAY_TIMEZONE = CHINA_TIMEZONE
 
 
 def _partitions(partitioning: str, first_year: int) -> dg.TimeWindowPartitionsDefinition:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingest.feeds import FEEDS
+from ingest.feeds import DAILY_FEEDS, FEEDS
 from ingest.landing import scan_feed
 from orchestration.partitions import partition_key
 
@@ -94,7 +94,7 @@ def build_landing_sensor(
         for job_name, (keys, feeds) in requested.items():
             tags = {"landing/feed": ",".join(sorted(feeds))}
             daily = all(partitions[feed] is not None for feed in feeds) and all(
-                FEEDS[feed].partitioning == "day" for feed in feeds
+                feed in DAILY_FEEDS for feed in feeds
             )
             if daily and len(keys) > 1:
                 for first, last in day_ranges(list(keys)):

@@ -16,7 +16,11 @@ FACTOR_SETS = ("provincial_guidelines", "ipcc_2006")
 # What builds the dbt project: DuckDB in the warehouse itself, or Spark over the lake (the marts
 # then come back into the warehouse; orchestration/dbt.py names each engine's dbt target).
 ENGINES = ("duckdb", "spark")
-CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving time: a fixed offset is exact
+# China's time zone, declared once: its IANA name (for Dagster's partitions and schedules) and
+# its offset (for dates computed here). China has no daylight saving time since 1991, so the
+# fixed offset is exact for every date the platform handles.
+CHINA_TIMEZONE = "Asia/Shanghai"
+CHINA = timezone(timedelta(hours=8), "CST")
 
 
 def reference_date(as_of: date | None = None) -> date:

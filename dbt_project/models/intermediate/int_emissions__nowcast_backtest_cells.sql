@@ -62,20 +62,7 @@ divisions as (
 -- Each county with itself, its city and the province.
 ancestors as (
 
-    select county.division_code as county_code, county.division_code, 'county' as division_level
-    from divisions as county
-    where county.division_level = 'county'
-    union all
-    select county.division_code, city.division_code, 'city'
-    from divisions as county
-    inner join divisions as city on city.division_code = county.parent_code
-    where county.division_level = 'county'
-    union all
-    select county.division_code, province.division_code, 'province'
-    from divisions as county
-    inner join divisions as city on city.division_code = county.parent_code
-    inner join divisions as province on province.division_code = city.parent_code
-    where county.division_level = 'county'
+    {{ county_ancestors('divisions') }}
 
 ),
 
