@@ -170,8 +170,9 @@ urbanised as (
         divisions.parent_code as division_code,
         avg(case
             when zones.division_code is null then null
-            when zone_codes.functional_zone is not null then 1.0
-            else 0.0
+            -- typed: a bare 1.0 is a decimal literal on Spark
+            when zone_codes.functional_zone is not null then cast(1 as double)
+            else cast(0 as double)
         end) as urbanised_share,
         count(zones.division_code) as counties_with_zone
     from divisions
