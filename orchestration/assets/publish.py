@@ -12,6 +12,7 @@ import duckdb
 
 from orchestration.resources import WAREHOUSE_POOL, PlatformPaths, WarehouseResource
 from orchestration.settings import REPO_ROOT
+from publish.layout import current_release
 from publish.release import git_revision, publish_table
 from publish.tables import Daily, PublishedTable, published_tables
 from quality.gate import SUITES_DIR, Suite, bind_suites, run_suite
@@ -203,6 +204,12 @@ def build_daily_check(table: PublishedTable, as_of: date | None) -> dg.AssetChec
     return has_the_due_day
 
 
+def materialised_in_run(context: dg.AssetExecutionContext, key: dg.AssetKey) -> bool:
+    """Whether ``key`` was materialised by this run (its latest materialisation is this run's)."""
+    event = context.instance.get_latest_materialization_event(key)
+    return event is not None and event.run_id == context.run_id
+
+
 def build_publish_asset(
     table: PublishedTable, gated_keys: list[dg.AssetKey]
 ) -> dg.AssetsDefinition:
@@ -230,6 +237,20 @@ def build_publish_asset(
                 "select result from audit.quality_results where run_id = ? and suite = ?",
                 [context.run_id, table.name],
             ).fetchall()
+            if not rows and not materialised_in_run(context, table.gated_asset_key):
+                # A selection that reaches this table's publication only through the release
+                # set's dependencies (`--select 'out_x+'`): its source was not rebuilt, so its
+                # current release stands; said in one line, never a failure of the run.
+                current = current_release(Path(paths.published_dir), table.name)
+                latest = current.name if current else None
+                context.log.warning(
+                    f"{table.name}: not published again: "
+                    f"{table.gated_asset_key.to_user_string()} was not materialised in this run"
+                    + (f"; release {latest} stays" if latest else "; it has no release yet")
+                )
+                return dg.MaterializeResult(
+                    metadata={"republished": False, "release_id": latest or ""}
+                )
             if not rows:
                 raise dg.Failure(
                     f"{table.name}: no quality gate ran on {table.source_relation} in this run; "
