@@ -226,7 +226,6 @@ def suppress_system(
 def _write_part(
     con: duckdb.DuckDBPyConnection, system: System, part: Part, source: Source, summary: Summary
 ) -> None:
-    key = list(system.key)
     cell_columns = ", ".join(
         f"({expression}) as _cell_{column}" for column, expression in part.cell
     )
@@ -237,7 +236,7 @@ def _write_part(
     mart = f"(select *, {cell_columns} from {source.relation}) as mart"
     con.execute(
         f"create or replace table {decisions_relation(part.table)} as "
-        f"select decisions.* from system_decisions as decisions "
+        f"select distinct decisions.* from system_decisions as decisions "
         f"inner join {mart} on {joined} order by all"
     )
     hidden_columns = set(part.values) | set(part.withheld)
@@ -253,14 +252,20 @@ def _write_part(
         other_cells.append(f"left join system_decisions as {alias} on {on}")
         for column in dependency.columns:
             shown_with.setdefault(column, []).append(f"{alias}.is_suppressed = false")
+    # A part with values of its own is cells of the problem: every row must be one. A part
+    # that only follows (no values: its columns are withheld with cells of the problem) may
+    # have rows whose own cell is none (a plan's later years, before their emissions exist):
+    # such a row hides nothing of its own, and what rests on other cells follows those.
+    follows = not part.values
+    own = "coalesce(decisions.is_suppressed, false)" if follows else "decisions.is_suppressed"
     selected = []
     for column in source.columns:
         if column == part.flag:
-            selected.append(f"decisions.is_suppressed as {column}")
+            selected.append(f"{own} as {column}")
         elif column in hidden_columns or column in shown_with:
             conditions = shown_with.get(column, [])
             if column in hidden_columns:
-                conditions = ["not decisions.is_suppressed", *conditions]
+                conditions = [f"not {own}", *conditions]
             selected.append(
                 f"case when {' and '.join(conditions)} then mart.{column} end as {column}"
             )
@@ -272,11 +277,14 @@ def _write_part(
         for column, expression in dependency.cell
     )
     mart = f"(select *, {cell_columns}{dependency_columns} from {source.relation}) as mart"
-    order = ", ".join(f"decisions.{column}" for column in key)
+    order = ", ".join(
+        [f"mart.{system.period}"] + [f"mart._cell_{column}" for column, _ in part.cell]
+    )
     con.execute(
         f"create or replace table {published_relation(part.table)} as "
         f"select {', '.join(selected)} from {mart} "
-        f"inner join {decisions_relation(part.table)} as decisions on {joined} "
+        f"{'left' if follows else 'inner'} join {decisions_relation(part.table)} as decisions "
+        f"on {joined} "
         f"{' '.join(other_cells)} order by {order}"
     )
     rows, *_ = con.execute(f"select count(*) from {source.relation}").fetchone()

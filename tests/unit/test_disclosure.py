@@ -569,3 +569,50 @@ def test_a_column_resting_on_another_cell_is_withheld_where_that_cell_is_hidden(
     with pytest.raises(DeclarationError, match="withheld_with 1 needs cell"):
         systems({**declarations, "progress": {**declarations["progress"],
                                               "withheld_with": [{"columns": ["x"]}]}})  # fmt: skip
+
+
+def test_a_following_table_may_share_cells_and_have_rows_of_no_cell():
+    """carbon_budgets follows the problem: its versions share a cell, and a plan's later years
+    are no cell of it yet (no emissions): such a row hides nothing of its own, and what rests on
+    another cell (the budget, on the base year's) follows that cell's decision (K1 and K2 are
+    hidden in 2023, K3 and K4 visible)."""
+    con = joint_warehouse()
+    con.execute(
+        "create table budgets as select *, cast(null as boolean) as is_suppressed from (values "
+        "(2023, 'K1', 'v1', 10.0, 1.0), (2023, 'K1', 'v2', 11.0, 1.0), "
+        "(2023, 'K4', 'v1', 12.0, 2.0), (2024, 'K4', 'v1', 13.0, null), "
+        "(2024, 'K1', 'v1', 14.0, null)) as b(year, division_code, version, budget, used)"
+    )
+    declarations = {
+        **JOINT,
+        "division_sector": {**JOINT["division_sector"],
+                            "joint": [*JOINT["division_sector"]["joint"], "budgets"]},
+        "budgets": {
+            "joint_with": "division_sector",
+            "cell": {"division_code": "division_code", "sector_code": "'all'"},
+            "withheld": ["used"],
+            "withheld_with": [{
+                "cell": {"year": "2023", "division_code": "division_code", "sector_code": "'all'"},
+                "columns": ["budget"],
+            }],
+        },
+    }  # fmt: skip
+    system = systems(declarations)["division_sector"]
+    sources = {
+        **joint_sources(),
+        "budgets": Source("budgets", ("year", "division_code", "version", "budget", "used",
+                                      "is_suppressed")),
+    }  # fmt: skip
+    summary = suppress_system(con, system, sources, {"by_sector": "sector_mart"}, RULES)
+    rows = con.execute(
+        "select year, division_code, version, is_suppressed, budget, used "
+        "from disclosure.budgets order by 1, 2, 3"
+    ).fetchall()
+    assert rows == [
+        (2023, "K1", "v1", True, None, None),  # its cell hidden: every row of it
+        (2023, "K1", "v2", True, None, None),
+        (2023, "K4", "v1", False, 12.0, 2.0),
+        (2024, "K1", "v1", False, None, None),  # no cell of its own; its base K1 is hidden
+        (2024, "K4", "v1", False, 13.0, None),  # no cell of its own; its base K4 is visible
+    ]
+    assert summary.rows["budgets"] == 5

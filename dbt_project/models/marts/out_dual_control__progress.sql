@@ -5,7 +5,7 @@
 -- division (the start of the path: 2020 for the 14th plan).
 --   intensity_Y        = total_tco2_Y / (GDP_Y at the plan's base-year prices × 10^4)
 --   base intensity I_B = the intensity of the base year B (its GDP at its own prices)
---   even-pace path     = I_B × (1 − r/100)^((Y − B) / (T − B))     (the plan's binding pace)
+--   even-pace path     = I_B × (1 − r/100)^((Y − B) / (T − B))     (macro intensity_path_factor)
 --   reduction to date  = (1 − intensity_Y / I_B) × 100
 --   required to date   = (1 − (1 − r/100)^((Y − B) / (T − B))) × 100
 --   status             = on_track where intensity_Y ≤ the path, else behind
@@ -80,19 +80,7 @@ plan_years as (
 
 bases as (
 
-    select
-        plan_targets.plan_period,
-        plan_targets.division_code,
-        totals.report_type as base_report_type,
-        totals.total_tco2 / (gdp.gdp_100m_yuan_constant * 10000) as base_intensity
-    from plan_targets
-    inner join totals
-        on totals.division_code = plan_targets.division_code
-        and totals.year = plan_targets.base_year
-    inner join gdp
-        on gdp.division_code = plan_targets.division_code
-        and gdp.year = plan_targets.base_year
-        and gdp.plan_period = plan_targets.plan_period
+    select * from {{ ref('int_dual_control__plan_bases') }}
 
 ),
 
@@ -110,11 +98,9 @@ measured as (
         energy.non_fossil_share_pct,
         bases.base_report_type,
         bases.base_intensity,
-        power(
-            1 - plan_years.plan_reduction_pct / 100.0,
-            cast(plan_years.year - plan_years.base_year as double)
-                / cast(plan_years.target_year - plan_years.base_year as double)
-        ) as path_factor
+        {{ intensity_path_factor(
+            'plan_years.plan_reduction_pct', 'plan_years.year', 'plan_years.base_year',
+            'plan_years.target_year') }} as path_factor
     from plan_years
     inner join totals
         on totals.division_code = plan_years.division_code and totals.year = plan_years.year
