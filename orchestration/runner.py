@@ -220,14 +220,19 @@ def whole_steps(defs: dg.Definitions, selection: str) -> str | dg.AssetSelection
     """The selection with every multi-asset it touches taken whole where that multi-asset
     cannot run a part of itself (a disclosure problem decides all its tables at once, and its
     attack check audits them all): what is downstream of one table of it selects them all,
-    as the UI would ask of the user. A selection that does not resolve is returned as it is
-    (its error is the job's to report)."""
+    as the UI would ask of the user. Assets that are only observed, never run (the audit
+    tables the ingest writes beside the raw ones), are left out: what is downstream of a raw
+    table (`key:raw_x+`) reaches them. A selection that does not resolve is returned as it is (its
+    error is the job's to report)."""
     try:
         selected = dg.AssetSelection.from_string(selection)
         graph = defs.resolve_asset_graph()
-        keys = selected.resolve(graph)
+        resolved = selected.resolve(graph)
         checks = selected.resolve_checks(graph)
     except (dg.DagsterError, ValueError):
+        return selection
+    keys = set(resolved) & set(graph.executable_asset_keys)
+    if not keys:
         return selection
     wider_keys, wider_checks = set(keys), set(checks)
     definitions = [*(defs.assets or ()), *(defs.asset_checks or ())]
@@ -237,7 +242,7 @@ def whole_steps(defs: dg.Definitions, selection: str) -> str | dg.AssetSelection
         if set(definition.keys) & keys or set(definition.check_keys) & checks:
             wider_keys |= set(definition.keys)
             wider_checks |= set(definition.check_keys)
-    if wider_keys == keys and wider_checks == checks:
+    if wider_keys == set(resolved) and wider_checks == checks:
         return selection
     return dg.AssetSelection.assets(*wider_keys) | dg.AssetSelection.checks(*wider_checks)
 

@@ -42,6 +42,13 @@ def test_a_selection_of_no_asset_is_one_line(home: Settings, capsys):
     with pytest.raises(RunRefused, match=r"; did you mean raw_stats__gdp\b"):
         selected_job(defs, "raw_stat__gdp")
 
+    # Everything downstream of a raw table reaches the audit tables the ingest only records:
+    # they are left out of the job, and what depends on the feed is in it.
+    downstream = selected_job(defs, "key:raw_policy__targets+").asset_layer.executable_asset_keys
+    names = {key.to_user_string() for key in downstream}
+    assert {"stg_policy__targets", "out_dual_control__budgets", "published_carbon_budgets"} <= names
+    assert not {name for name in names if name.startswith("audit_")}
+
     assert main(["run", "--select", "nonexistent"]) == 1
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1, lines
