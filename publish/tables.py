@@ -13,6 +13,9 @@ A mart is published when its YAML carries ``config.meta.publish``::
               # disclosure: {...}                # published from disclosure.<table> instead
               # daily: {date_column: date, runs_at: "06:00", due: "07:00", timezone: Asia/Shanghai}
               #                                  # a day's rows by that time the next morning
+              # alerts: {level_column: level, levels: [红, 橙], key: [division_code, ...],
+              #          order: [year, month]}   # a row newly at one of `levels` in the
+              #                                  # latest period of its key: a warning check
         columns:
           - name: year
             config:
@@ -40,8 +43,9 @@ if TYPE_CHECKING:
 
 MANIFEST_PATH = Path(__file__).resolve().parents[1] / "dbt_project" / "target" / "manifest.json"
 DISCLOSURE_SCHEMA = "disclosure"
-TABLE_KEYS = {"table", "description_zh", "description_en", "disclosure", "daily"}
+TABLE_KEYS = {"table", "description_zh", "description_en", "disclosure", "daily", "alerts"}
 DAILY_KEYS = {"date_column", "runs_at", "due", "timezone"}
+ALERT_KEYS = {"level_column", "levels", "key", "order", "reason_column"}
 DUE_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 COLUMN_KEYS = {"zh", "en", "unit"}
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -81,6 +85,19 @@ class Daily:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    """Rows a reader must not miss (a red or orange warning): a row whose ``level_column`` is one
+    of ``levels`` in the latest period of its ``key`` (periods ordered by ``order``, nulls
+    last), where the period before it was not, is new; the asset's warning check lists them."""
+
+    level_column: str
+    levels: tuple[str, ...]
+    key: tuple[str, ...]
+    order: tuple[str, ...]
+    reason_column: str
+
+
+@dataclass(frozen=True)
 class PublishedTable:
     """A published table as its mart's YAML declares it (``config.meta.publish``)."""
 
@@ -93,6 +110,7 @@ class PublishedTable:
     disclosure: Mapping[str, Any] | None = field(default=None, hash=False)
     declared_in: str = ""  # the YAML file of the declaration, for messages
     daily: Daily | None = None
+    alerts: Alerts | None = None
 
     @property
     def source_relation(self) -> str:
@@ -240,6 +258,7 @@ def _table(node: Mapping[str, Any], declaration: Any) -> PublishedTable:
     if disclosure is not None and disclosure.get("suppressed_flag") is not None:
         columns = _with_flag(columns, disclosure["suppressed_flag"], f"{where}.disclosure")
     daily = _daily(declaration.get("daily"), columns, where)
+    alerts = _alerts(declaration.get("alerts"), columns, where)
     if PARTITION_COLUMN not in {column.name for column in columns}:
         raise DeclarationError(
             f"{where}: the published columns must include {PARTITION_COLUMN} (every release is "
@@ -255,6 +274,32 @@ def _table(node: Mapping[str, Any], declaration: Any) -> PublishedTable:
         disclosure=dict(disclosure) if disclosure is not None else None,
         declared_in=yaml_file,
         daily=daily,
+        alerts=alerts,
+    )
+
+
+def _alerts(declaration: Any, columns: list[ColumnDoc], where: str) -> Alerts | None:
+    if declaration is None:
+        return None
+    if not isinstance(declaration, Mapping) or set(declaration) != ALERT_KEYS:
+        raise DeclarationError(
+            f"{where}.alerts needs exactly {', '.join(sorted(ALERT_KEYS))}: {declaration!r}"
+        )
+    names = {column.name for column in columns}
+    single = [declaration["level_column"], declaration["reason_column"]]
+    listed = [*declaration["key"], *declaration["order"]]
+    unknown = [name for name in [*single, *listed] if name not in names]
+    if unknown or not declaration["levels"] or not declaration["key"]:
+        raise DeclarationError(
+            f"{where}.alerts: {', '.join(map(str, unknown)) or 'levels and key'} "
+            "must be published columns (levels and key not empty)"
+        )
+    return Alerts(
+        level_column=str(declaration["level_column"]),
+        levels=tuple(str(level) for level in declaration["levels"]),
+        key=tuple(declaration["key"]),
+        order=tuple(declaration["order"]),
+        reason_column=str(declaration["reason_column"]),
     )
 
 

@@ -204,6 +204,67 @@ def build_daily_check(table: PublishedTable, as_of: date | None) -> dg.AssetChec
     return has_the_due_day
 
 
+def build_alert_check(table: PublishedTable) -> dg.AssetChecksDefinition:
+    alerts = table.alerts
+    assert alerts is not None
+    levels = "/".join(alerts.levels)
+
+    @dg.asset_check(
+        asset=f"published_{table.name}",
+        name="no_new_alerts",
+        description=(
+            f"Warns when published/{table.name} has a row newly at {levels} "
+            f"({alerts.level_column}) in the latest period of its "
+            f"{', '.join(alerts.key)}: one the period before did not have. A warning: the "
+            "table is published; the check says what a reader must look at."
+        ),
+    )
+    def no_new_alerts(paths: PlatformPaths) -> dg.AssetCheckResult:
+        new = new_alerts(Path(paths.published_dir), table)
+        shown = "; ".join(reason for *_, reason in new[:5]) + ("; …" if len(new) > 5 else "")
+        return dg.AssetCheckResult(
+            passed=not new,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(
+                f"{table.name}: {len(new)} new {levels}: {shown}"
+                if new
+                else f"{table.name}: no new {levels} in the latest period"
+            ),
+            metadata={"new_alerts": len(new)},
+        )
+
+    return no_new_alerts
+
+
+def new_alerts(published_dir: Path, table: PublishedTable) -> list[tuple]:
+    """The rows of the published table newly at an alert level in their key's latest period:
+    (key…, level, reason) each, most recent first."""
+    alerts = table.alerts
+    assert alerts is not None
+    folder = published_dir / table.name
+    files = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        return []
+    key = ", ".join(alerts.key)
+    order = ", ".join(f"{column} desc nulls last" for column in alerts.order)
+    level, reason = alerts.level_column, alerts.reason_column
+    marks = ", ".join("?" for _ in alerts.levels)
+    with duckdb.connect() as con:
+        return con.execute(
+            f"with ranked as (select {key}, {level} as level, {reason} as reason, "
+            f"row_number() over (partition by {key} order by {order}) as age "
+            "from read_parquet(?, union_by_name = true)) "
+            f"select latest.* exclude (age) from ranked as latest "
+            f"left join ranked as before on before.age = 2 and "
+            + " and ".join(
+                f"before.{column} is not distinct from latest.{column}" for column in alerts.key
+            )
+            + f" where latest.age = 1 and latest.level in ({marks}) "
+            f"and (before.level is null or before.level not in ({marks})) order by all",
+            [[str(path) for path in files], *alerts.levels, *alerts.levels],
+        ).fetchall()
+
+
 def materialised_in_run(context: dg.AssetExecutionContext, key: dg.AssetKey) -> bool:
     """Whether ``key`` was materialised by this run (its latest materialisation is this run's)."""
     event = context.instance.get_latest_materialization_event(key)
@@ -290,5 +351,6 @@ def publication_definitions(
     return (
         [build_publish_asset(t, gated) for t in tables.values()],
         [build_gate_check(t, suites[t.name], tables) for t in tables.values()]
-        + [build_daily_check(t, as_of) for t in tables.values() if t.daily is not None],
+        + [build_daily_check(t, as_of) for t in tables.values() if t.daily is not None]
+        + [build_alert_check(t) for t in tables.values() if t.alerts is not None],
     )

@@ -171,3 +171,69 @@ def test_a_revised_target_adds_versions_and_keeps_the_earlier(world):
     city_before = before.filter(pl.col("is_current") & (pl.col("division_code") == "140100"))
     city_after = after.filter(pl.col("is_current") & (pl.col("division_code") == "140100"))
     assert city_after["plan_budget_tco2"][0] < city_before["plan_budget_tco2"][0]
+
+
+def rewrite(path, change) -> None:
+    """Rewrite a delivered CSV in its own encoding (the sample writes some feeds in GBK)."""
+    raw = path.read_bytes()
+    try:
+        text, encoding = raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = raw.decode("gbk"), "gbk"
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    rows = [change(dict(zip(header, line.split(","), strict=True))) for line in lines[1:]]
+    out = [",".join(header)] + [",".join(row[c] for c in header) for row in rows]
+    path.write_bytes(("\n".join(out) + "\n").encode(encoding))
+
+
+def test_a_city_whose_steel_output_jumps_gets_a_red_warning(world):
+    settings = dataclasses.replace(world)
+    before = read(settings, "emission_warnings", "period = '2021-06'")
+    steel = ("140800", "steel", "ytd_growth_pct")
+    key = ["division_code", "sector_code", "indicator"]
+    old = before.filter(pl.struct(key) == dict(zip(key, steel, strict=True)))
+    assert old["level"][0] in {"绿", "黄"}, old
+
+    # June's quick reports come in again: 运城市's steelworks (industry 31) made three times
+    # their output and burnt three times their fuel (a new blast furnace; its electricity and
+    # heat, which the supply balance of the month holds, unchanged). (太原市's steel is
+    # one dominant works: its warnings are suppressed, as its accounts are.)
+    def tripled(column):
+        def change(row):
+            fuel = row.get("industry_code") == "31" and row.get("use") == "终端消费"
+            if row["division_code"].startswith("1408") and (
+                (fuel and row.get("energy_name") not in {"电力", "热力"})
+                or row.get("product_name") == "粗钢"
+            ):
+                decimals = len(row[column].partition(".")[2])
+                row[column] = f"{float(row[column]) * 3:.{decimals}f}"
+            return row
+
+        return change
+
+    stats = settings.landing_dir / "stats"
+    rewrite(stats / "industrial_output" / "2021-06_quick.csv", tripled("quantity"))
+    rewrite(stats / "energy_consumption" / "2021-06_quick.csv", tripled("quantity"))
+    outcome = materialise_everything(settings)
+    assert outcome.success, "\n".join(outcome.failure_lines)
+
+    after = read(settings, "emission_warnings", "period = '2021-06'")
+    row = after.filter(pl.struct(key) == dict(zip(key, steel, strict=True))).row(0, named=True)
+    assert row["level"] == "红" and row["value"] > 10, row
+    assert row["reason_zh"].startswith("运城市钢铁行业2021年1–6月排放同比增长"), row
+    assert "超过红色预警阈值10.0%" in row["reason_zh"] and row["drivers_zh"], row
+    assert row["threshold"] == 10.0 and row["is_latest"]
+    # Only 运城市's steel changed: another city's steel warning is what it was.
+    other = ("140400", "steel", "ytd_growth_pct")
+    same = [
+        frame.filter(pl.struct(key) == dict(zip(key, other, strict=True)))["value"][0]
+        for frame in (before, after)
+    ]
+    assert same[0] == pytest.approx(same[1], rel=1e-12)
+    # The province's steel rises with it, and the city's total names steel among its drivers.
+    total = after.filter(
+        (pl.col("division_code") == "140800") & (pl.col("sector_code") == "all")
+        & (pl.col("indicator") == "ytd_growth_pct")
+    ).row(0, named=True)  # fmt: skip
+    assert "钢铁" in (total["drivers_zh"] or ""), total

@@ -1,130 +1,47 @@
--- The monthly quick reports (月度快报) as CO2, month by month, for every division (county, city,
--- province: counties summed up ref_divisions, exactly): energy CO2 of each month's quick
--- consumption (combustion uses only, the factors of the finals: int_factors__energy_co2_per_unit)
--- and process CO2 of the month's quick industrial output (int_process__county_product_month),
--- with the year to date (January to the month, summed). Only the monthly reports: an annual
--- quick report has no months. What the carbon budgets' use to date and their year-end forecast
--- rest on (out_dual_control__budgets, int_dual_control__budget_forecasts).
-with consumption as (
+-- The monthly quick reports as CO2 per year × month × division (county, city, province), the
+-- key sectors of int_emissions__quick_months_by_sector summed, with the year to date (January to
+-- the month) and the months from January to it with a report (months_to_date: the year to date
+-- is whole where it equals the month). What the carbon budgets' use to date and their year-end
+-- forecast rest on (out_dual_control__budgets, int_dual_control__budget_forecasts).
+with by_sector as (
 
-    select * from {{ ref('stg_stats__energy_consumption') }}
-    where report_type = 'quick' and {{ period_is_month('period') }}
-        and {{ period_in_project_years('period') }}
+    select * from {{ ref('int_emissions__quick_months_by_sector') }}
 
 ),
 
-combustion as (
-
-    select use from {{ ref('ref_energy_uses') }} where is_combustion
-
-),
-
-factors as (
-
-    select * from {{ ref('int_factors__energy_co2_per_unit') }}
-
-),
-
-energy as (
+months as (
 
     select
-        consumption.year,
-        consumption.month,
-        consumption.division_code,
-        sum({{ decimal_amount("consumption.quantity_canonical * factors.tco2_per_unit") }})
-            as energy_tco2
-    from consumption
-    inner join combustion on combustion.use = consumption.energy_use
-    inner join factors on factors.energy_name = consumption.energy_name
-    group by consumption.year, consumption.month, consumption.division_code
-
-),
-
-process as (
-
-    select year, month, division_code, sum(process_tco2) as process_tco2
-    from {{ ref('int_process__county_product_month') }}
-    where report_type = 'quick' and month is not null
-    group by year, month, division_code
-
-),
-
-county_months as (
-
-    select
-        coalesce(energy.year, process.year) as year,
-        coalesce(energy.month, process.month) as month,
-        coalesce(energy.division_code, process.division_code) as division_code,
-        coalesce(energy.energy_tco2, 0) as energy_tco2,
-        coalesce(process.process_tco2, 0) as process_tco2
-    from energy
-    full outer join process
-        on process.year = energy.year
-        and process.month = energy.month
-        and process.division_code = energy.division_code
-
-),
-
--- The months a year's quick energy reports cover (a process row alone does not make a month).
-year_months as (
-
-    select year, count(distinct month) as months_reported, max(month) as last_month
-    from energy
-    group by year
-
-),
-
-divisions as (
-
-    select division_code, division_level, parent_code from {{ ref('ref_divisions') }}
-
-),
-
-ancestors as (
-
-    {{ county_ancestors('divisions') }}
-
-),
-
-by_division as (
-
-    select
-        county_months.year,
-        county_months.month,
-        ancestors.division_code,
-        ancestors.division_level,
-        sum(county_months.energy_tco2) as energy_tco2,
-        sum(county_months.process_tco2) as process_tco2
-    from county_months
-    inner join ancestors on ancestors.county_code = county_months.division_code
-    inner join year_months
-        on year_months.year = county_months.year
-        and county_months.month <= year_months.last_month
-    group by county_months.year, county_months.month, ancestors.division_code,
-        ancestors.division_level
+        year,
+        month,
+        division_code,
+        division_level,
+        max(months_reported) as months_reported,
+        sum(energy_tco2) as energy_tco2,
+        sum(process_tco2) as process_tco2,
+        sum(total_tco2) as total_tco2
+    from by_sector
+    group by year, month, division_code, division_level
 
 )
 
 select
-    cast(by_division.year as integer) as year,
-    cast(by_division.month as integer) as month,
-    cast(by_division.division_code as string) as division_code,
-    cast(by_division.division_level as string) as division_level,
-    cast(year_months.months_reported as integer) as months_reported,
-    cast(by_division.energy_tco2 as decimal(38, 6)) as energy_tco2,
-    cast(by_division.process_tco2 as decimal(38, 6)) as process_tco2,
-    cast(by_division.energy_tco2 + by_division.process_tco2 as decimal(38, 6)) as total_tco2,
-    cast(sum(by_division.energy_tco2 + by_division.process_tco2) over (
-        partition by by_division.year, by_division.division_code
-        order by by_division.month
+    cast(year as integer) as year,
+    cast(month as integer) as month,
+    cast(division_code as string) as division_code,
+    cast(division_level as string) as division_level,
+    cast(months_reported as integer) as months_reported,
+    cast(energy_tco2 as decimal(38, 6)) as energy_tco2,
+    cast(process_tco2 as decimal(38, 6)) as process_tco2,
+    cast(total_tco2 as decimal(38, 6)) as total_tco2,
+    cast(sum(total_tco2) over (
+        partition by year, division_code
+        order by month
         rows between unbounded preceding and current row
     ) as decimal(38, 6)) as ytd_tco2,
-    -- The months from January to this one with a report: the year to date is whole where it
-    -- equals the month.
     cast(count(*) over (
-        partition by by_division.year, by_division.division_code
-        order by by_division.month
+        partition by year, division_code
+        order by month
         rows between unbounded preceding and current row
     ) as integer) as months_to_date
-from by_division
-inner join year_months on year_months.year = by_division.year
+from months
