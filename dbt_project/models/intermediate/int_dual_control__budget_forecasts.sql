@@ -40,20 +40,18 @@ whole_years as (
 
 ),
 
-raw_forecasts as (
+-- The months of a year whose forecast can be made: last year has the same month and all twelve.
+comparable as (
 
     select
         months.year,
         months.division_code,
         months.division_level,
         months.month,
-        'chosen' as model,
         months.months_reported,
         months.ytd_tco2,
         whole_years.year_tco2 as previous_year_tco2,
-        previous.ytd_tco2 as previous_ytd_tco2,
-        cast(months.ytd_tco2 as double) * cast(whole_years.year_tco2 as double)
-            / cast(previous.ytd_tco2 as double) as raw_forecast_tco2
+        previous.ytd_tco2 as previous_ytd_tco2
     from months
     inner join months as previous
         on previous.year = months.year - 1
@@ -63,30 +61,26 @@ raw_forecasts as (
         on whole_years.year = months.year - 1
         and whole_years.division_code = months.division_code
     where previous.ytd_tco2 > 0
+
+),
+
+raw_forecasts as (
+
+    select
+        year, division_code, division_level, month, 'chosen' as model, months_reported,
+        ytd_tco2, previous_year_tco2, previous_ytd_tco2,
+        cast(ytd_tco2 as double) * cast(previous_year_tco2 as double)
+            / cast(previous_ytd_tco2 as double) as raw_forecast_tco2
+    from comparable
 
     union all
 
-    -- The baseline on the same forecasts (the months whose chosen forecast can be made).
+    -- The baseline on the same forecasts.
     select
-        months.year,
-        months.division_code,
-        months.division_level,
-        months.month,
-        'naive' as model,
-        months.months_reported,
-        months.ytd_tco2,
-        cast(null as decimal(38, 6)) as previous_year_tco2,
-        cast(null as decimal(38, 6)) as previous_ytd_tco2,
-        cast(months.ytd_tco2 as double) * 12 / months.month as raw_forecast_tco2
-    from months
-    inner join months as previous
-        on previous.year = months.year - 1
-        and previous.division_code = months.division_code
-        and previous.month = months.month
-    inner join whole_years
-        on whole_years.year = months.year - 1
-        and whole_years.division_code = months.division_code
-    where previous.ytd_tco2 > 0
+        year, division_code, division_level, month, 'naive' as model, months_reported,
+        ytd_tco2, cast(null as decimal(38, 6)), cast(null as decimal(38, 6)),
+        cast(ytd_tco2 as double) * 12 / month as raw_forecast_tco2
+    from comparable
 
 ),
 
@@ -105,74 +99,79 @@ residuals as (
 
 ),
 
+-- Each residual under its own level and under 'all_levels' (the pool of every level).
+pools as (
+
+    select year, division_level as pool, month, model, residual_ratio from residuals
+    where residual_ratio is not null
+    union all
+    select year, 'all_levels' as pool, month, model, residual_ratio from residuals
+    where residual_ratio is not null
+
+),
+
 targets as (
 
     select distinct year, division_level, month, model from residuals
 
 ),
 
-by_level as (
+-- For every year, of each pool at each month and model: the other years' ratios.
+quantiles as (
 
-    select targets.year, targets.division_level, targets.month, targets.model,
-        count(other.residual_ratio) as n_residuals,
+    select held_out.year, held_out.pool, held_out.month, held_out.model,
+        count(*) as n_residuals,
         {{ quantile_linear('other.residual_ratio', 0.5) }} as median_ratio,
         {{ quantile_linear('other.residual_ratio', 0.1) }} as low_ratio,
         {{ quantile_linear('other.residual_ratio', 0.9) }} as high_ratio
-    from targets
-    inner join residuals as other
-        on other.division_level = targets.division_level
-        and other.month = targets.month
-        and other.model = targets.model
-        and other.year <> targets.year
-        and other.residual_ratio is not null
-    group by targets.year, targets.division_level, targets.month, targets.model
+    from (
+        select year, division_level as pool, month, model from targets
+        union
+        select year, 'all_levels', month, model from targets
+    ) as held_out
+    inner join pools as other
+        on other.pool = held_out.pool
+        and other.month = held_out.month
+        and other.model = held_out.model
+        and other.year <> held_out.year
+    group by held_out.year, held_out.pool, held_out.month, held_out.model
 
 ),
 
-pooled as (
+-- The level's own pool where it has min_residuals ratios, else every level's.
+chosen_pools as (
 
-    select targets.year, targets.month, targets.model,
-        count(other.residual_ratio) as n_residuals,
-        {{ quantile_linear('other.residual_ratio', 0.5) }} as median_ratio,
-        {{ quantile_linear('other.residual_ratio', 0.1) }} as low_ratio,
-        {{ quantile_linear('other.residual_ratio', 0.9) }} as high_ratio
-    from (select distinct year, month, model from targets) as targets
-    inner join residuals as other
-        on other.month = targets.month
-        and other.model = targets.model
-        and other.year <> targets.year
-        and other.residual_ratio is not null
-    group by targets.year, targets.month, targets.model
+    select targets.*,
+        case when coalesce(own.n_residuals, 0) >= methods.min_residuals
+            then targets.division_level else 'all_levels' end as pool
+    from targets
+    inner join methods on methods.model = targets.model
+    left join quantiles as own
+        on own.year = targets.year
+        and own.pool = targets.division_level
+        and own.month = targets.month
+        and own.model = targets.model
 
 ),
 
 corrections as (
 
     select
-        targets.year,
-        targets.division_level,
-        targets.month,
-        targets.model,
-        coalesce(by_level.n_residuals, 0) >= methods.min_residuals as is_by_level,
-        case when coalesce(by_level.n_residuals, 0) >= methods.min_residuals
-            then by_level.n_residuals else pooled.n_residuals end as n_residuals,
-        case when coalesce(by_level.n_residuals, 0) >= methods.min_residuals
-            then by_level.median_ratio else pooled.median_ratio end as median_ratio,
-        case when coalesce(by_level.n_residuals, 0) >= methods.min_residuals
-            then by_level.low_ratio else pooled.low_ratio end as low_ratio,
-        case when coalesce(by_level.n_residuals, 0) >= methods.min_residuals
-            then by_level.high_ratio else pooled.high_ratio end as high_ratio
-    from targets
-    left join by_level
-        on by_level.year = targets.year
-        and by_level.division_level = targets.division_level
-        and by_level.month = targets.month
-        and by_level.model = targets.model
-    left join pooled
-        on pooled.year = targets.year
-        and pooled.month = targets.month
-        and pooled.model = targets.model
-    inner join methods on methods.model = targets.model
+        chosen_pools.year,
+        chosen_pools.division_level,
+        chosen_pools.month,
+        chosen_pools.model,
+        chosen_pools.pool <> 'all_levels' as is_by_level,
+        quantiles.n_residuals,
+        quantiles.median_ratio,
+        quantiles.low_ratio,
+        quantiles.high_ratio
+    from chosen_pools
+    left join quantiles
+        on quantiles.year = chosen_pools.year
+        and quantiles.pool = chosen_pools.pool
+        and quantiles.month = chosen_pools.month
+        and quantiles.model = chosen_pools.model
 
 )
 
