@@ -122,7 +122,7 @@ def built_pages(site: Path) -> list[str]:
 
 def test_the_report_site_asset_wrote_every_page(site):
     assert built_pages(site) == sorted(
-        ["index.html", "sectors.html", "carbon_market.html", "nowcast.html"]
+        ["index.html", "sectors.html", "carbon_market.html", "nowcast.html", "dual_control.html"]
         + ["data_quality.html"]
         + [f"cities/{code}.html" for code in CITY_CODES]
         + [

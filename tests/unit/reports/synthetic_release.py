@@ -31,6 +31,7 @@ HIDDEN_CITY, HIDDEN_CITY_YEAR = "140300", 2022  # 阳泉 in 2022, with two of it
 NOWCAST_FROM, NOWCAST_TO = "2024-07-01", "2025-12-31"  # the daily nowcast's days
 FAST_NOWCAST_CITY = "140700"  # 晋中: its nowcast rises most against a year before
 HIDDEN_TOTAL_CITY, HIDDEN_TOTAL_DAY = "141100", "2025-12-10"  # 吕梁's total hidden one day
+OVER_BUDGET_CITY = "140700"  # 晋中: its forecast is 8 % above its budget of 2025
 
 CONTRACT_COLUMNS = {
     "emissions_by_sector": [
@@ -305,6 +306,76 @@ cross join (values ('province', 1), ('city', 2), ('county', 4)) as l(level, k)
 cross join (values ('total'), ('steel')) as s(sector_code)
 cross join (values ('chosen'), ('naive')) as m(model);
 
+-- Carbon budgets of the 14th plan (2021–2025), the current version and one earlier: each
+-- division's 2020 total × 0.99 a year; 2025 (the quick year) used to October, its forecast
+-- the year's total, ±2 %; 晋中's forecast 8 % above its budget (over budget).
+create table budget_divisions as
+select division_code, division_level, division_name_zh, total_tco2 as base_tco2
+from (
+    select division_code, 'city' as division_level, division_name_zh, total_tco2
+    from emissions_by_city where year = 2020
+    union all
+    select '140000', 'province', '山西省', sum(total_tco2)
+    from emissions_by_sector where year = 2020
+);
+create table carbon_budgets as
+select
+    y.year::integer as year, d.division_code, d.division_name_zh, d.division_level,
+    '14th' as plan_period, v.version as budget_version, v.is_current,
+    d.base_tco2 * power(0.99, y.year - 2020) * v.scale as budget_tco2,
+    sum(d.base_tco2 * power(0.99, y.year - 2020) * v.scale)
+        over (partition by d.division_code, v.version) as plan_budget_tco2,
+    case when y.year = 2025 then 'monthly_quicks' end as used_basis,
+    case when y.year = 2025 then d.base_tco2 * power(0.99, 5) * f.ratio * 10 / 12 end
+        as used_to_date_tco2,
+    case when y.year = 2025 then date '2025-10-31' end as as_of_date,
+    case when y.year = 2025 then d.base_tco2 * power(0.99, 5) * f.ratio end
+        as forecast_year_end_tco2,
+    case when y.year = 2025 then d.base_tco2 * power(0.99, 5) * f.ratio * 0.98 end
+        as forecast_low_tco2,
+    case when y.year = 2025 then d.base_tco2 * power(0.99, 5) * f.ratio * 1.02 end
+        as forecast_high_tco2,
+    case when y.year <> 2025 then 'no_forecast'
+        when f.ratio * 0.98 > v.scale then 'over_budget'
+        when f.ratio > v.scale then 'at_risk' else 'within_budget' end as budget_status,
+    false as is_suppressed
+from budget_divisions as d
+cross join (values (2021), (2022), (2023), (2024), (2025)) as y(year)
+cross join (values ('decided + GDP 2025-01-17', true, 1.0),
+                   ('decided + GDP 2024-01-23', false, 1.01)) as v(version, is_current, scale)
+cross join lateral (select case when d.division_code = '{OVER_BUDGET_CITY}' then 1.08
+                                else 0.97 end as ratio) as f;
+
+-- Early warnings of October 2025: every city and the province × every sector and all; the fast
+-- sector grows 12 % (红), the others 1 % (绿), the totals 4 % (黄); September was all 绿.
+create table emission_warnings as
+select
+    p.period, 2025 as year, p.month, d.division_code, d.division_name_zh, d.division_level,
+    s.sector_code, 'ytd_growth_pct' as indicator, g.growth as value,
+    case when g.growth > 10 then '红' when g.growth > 6 then '橙' when g.growth > 3 then '黄'
+        else '绿' end as level,
+    case when g.growth > 10 then 10.0 when g.growth > 6 then 6.0 else 3.0 end as threshold,
+    d.division_name_zh || s.words || '2025年1–' || p.month::varchar || '月排放同比增长'
+        || g.growth::varchar || '%' as reason_zh,
+    null::varchar as drivers_zh, p.month = 10 as is_latest, false as is_suppressed
+from budget_divisions as d
+cross join (select sector_code, sector_name_zh || '行业' as words from sectors
+            union all select 'all', '') as s
+cross join (values ('2025-09', 9), ('2025-10', 10)) as p(period, month)
+cross join lateral (select case when p.month = 9 then 1.0
+                                when s.sector_code = '{FAST_SECTOR}' then 12.0
+                                when s.sector_code = 'all' then 4.0 else 1.0 end as growth) as g;
+
+-- The forecast's backtest: 2023 and 2024, every month, the chosen model far better.
+create table carbon_budget_forecast_backtest as
+select y.year::integer as year, m.month::integer as month, l.level as division_level, o.model,
+    case when o.model = 'chosen' then 0.5 * l.k else 2.0 * l.k end as mape_pct,
+    case when o.model = 'chosen' then 80.0 else 60.0 end as coverage_pct
+from (values (2023), (2024)) as y(year)
+cross join range(1, 13) as m(month)
+cross join (values ('province', 1), ('city', 2), ('county', 3)) as l(level, k)
+cross join (values ('chosen'), ('naive')) as o(model);
+
 create table quality_ingest_summary as
 select * from (values
     (2024, 'stats/gdp', 'file', 'loaded', null, null, 1::bigint, 129::bigint, 2::bigint),
@@ -350,6 +421,9 @@ def write_synthetic_release(published: Path, *, skip: tuple[str, ...] = ()) -> P
         "dual_control_targets",
         "emissions_nowcast_daily",
         "emissions_nowcast_backtest",
+        "carbon_budgets",
+        "emission_warnings",
+        "carbon_budget_forecast_backtest",
     ):
         tables[name] = [row[0] for row in connection.execute(f"describe {name}").fetchall()]
     for name, columns in tables.items():

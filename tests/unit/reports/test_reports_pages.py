@@ -20,6 +20,7 @@ from synthetic_release import (
     HIDDEN_CITY_YEAR,
     HIDDEN_COUNTIES,
     HIDDEN_TOTAL_CITY,
+    OVER_BUDGET_CITY,
     write_synthetic_release,
 )
 
@@ -62,7 +63,7 @@ def text(html_text: str) -> str:
 
 def test_every_page_is_written_without_warnings(site):
     assert sorted(str(path) for path in site.pages) == sorted(
-        ["index.html", "sectors.html", "carbon_market.html", "nowcast.html"]
+        ["index.html", "sectors.html", "carbon_market.html", "nowcast.html", "dual_control.html"]
         + ["data_quality.html"]
         + [f"cities/{code}.html" for code in CITY_CODES]
         + [
@@ -502,7 +503,7 @@ def test_a_release_with_no_carbon_market_rows_still_builds(tmp_path):
         "carbon_market.md: the release has no table ets_compliance_by_city_sector "
         "(not published yet, or empty): a notice written instead"
     )
-    assert len(result.pages) == 17  # every other page as usual, and the data dictionary
+    assert len(result.pages) == 18  # every other page as usual, and the data dictionary
 
 
 def test_nowcast_page_compares_each_citys_month_like_for_like(site, release):
@@ -567,3 +568,32 @@ def test_nowcast_page_shows_the_latest_day_and_the_backtest(site, release):
         "and division_level = 'county' and sector_code = 'total' and model = 'naive'",
     )[0][0]
     assert f"2024 县 county {format_value(0.8, 'pct')} {format_value(mape, 'pct')}" in shown
+
+
+def test_dual_control_page_shows_the_budgets_forecast_and_new_red_warnings(site, release):
+    html_text = text(page(site, "dual_control.html"))
+    assert "2025 年预算" in html_text and "2025-10-31" in html_text
+    # 晋中's forecast is 8 % above its budget (its interval too): first, over budget.
+    with published_views_connection(release) as con:
+        over, budget = con.execute(
+            "select division_name_zh, budget_tco2 from carbon_budgets "
+            "where is_current and year = 2025 and division_code = ?",
+            [OVER_BUDGET_CITY],
+        ).fetchone()
+        fast = con.execute(
+            "select sector_name_zh from emissions_by_sector where sector_code = ? limit 1",
+            [FAST_SECTOR],
+        ).fetchone()[0]
+        reds = con.execute(
+            "select count(*) from emission_warnings where is_latest and level = '红'"
+        ).fetchone()[0]
+    table = html_text[html_text.index("城市 City") :]
+    assert table.index(over) < min(
+        table.index(name) for name in ("太原市", "大同市", "阳泉市") if name in table
+    )
+    assert f"{over} {format_value(budget, '万吨')}" in table
+    assert "超预算 over budget" in table and "预算内 within budget" in table
+    # The latest period's red warnings, every one with its reason: the fast sector's.
+    assert html_text.count("红 ") >= reds > 0
+    assert f"{fast}行业2025年1–10月排放同比增长12.0%" in html_text
+    assert "4.0%" not in html_text.split("预警")[-1].split("年末预测回测")[0]  # 黄 is not listed
