@@ -7,6 +7,7 @@
 --   bias_pct     = mean (forecast − final) / final × 100;
 --   coverage_pct = the share of finals inside the 80 % interval [low, high] × 100;
 --   width_pct    = mean (high − low) / forecast × 100.
+-- Rounded (coverage to 0.1, the others to 0.001 points), so both engines publish the same.
 with forecasts as (
 
     select * from {{ ref('int_dual_control__budget_forecasts') }}
@@ -47,9 +48,9 @@ select
     cast(n_divisions as bigint) as n_divisions,
     cast(n_residuals as bigint) as n_residuals,
     cast(interval_basis as string) as interval_basis,
-    cast(mape_pct as double) as mape_pct,
-    cast(raw_mape_pct as double) as raw_mape_pct,
-    cast(bias_pct as double) as bias_pct,
-    cast(coverage_pct as double) as coverage_pct,
-    cast(width_pct as double) as width_pct
+    cast({{ round_to_digits('mape_pct', 3) }} as double) as mape_pct,
+    cast({{ round_to_digits('raw_mape_pct', 3) }} as double) as raw_mape_pct,
+    cast({{ round_to_digits('bias_pct', 3) }} as double) as bias_pct,
+    cast({{ round_to_digits('coverage_pct', 1) }} as double) as coverage_pct,
+    cast({{ round_to_digits('width_pct', 3) }} as double) as width_pct
 from scored

@@ -17,7 +17,8 @@
 -- monthly quick reports from January to the latest month (int_emissions__quick_months, as_of_date
 -- that month's last day). Forecast: the year-end forecast made at that month
 -- (int_dual_control__budget_forecasts, model chosen), with its 80 % interval; the final itself
--- once it is in. Sinks are never netted off.
+-- once it is in. Sinks are never netted off. Amounts are rounded to 10^-6 (t, 亿元), intensities
+-- to 10^-12, so both engines publish the same.
 with vintages as (
 
     select * from {{ ref('int_dual_control__target_vintages') }}
@@ -321,7 +322,9 @@ use_to_date as (
         and forecasts.division_code = plan_totals.division_code
         and forecasts.month = latest_quick_months.month
 
-)
+),
+
+rounded as (
 
 select
     cast(use_to_date.year as integer) as year,
@@ -338,30 +341,42 @@ select
     cast(concat(use_to_date.target_vintage, ' + GDP projection of ',
         cast(use_to_date.gdp_vintage as string)) as string) as budget_version,
     cast(use_to_date.is_current as boolean) as is_current,
-    cast(use_to_date.base_intensity as double) as base_intensity_tco2_per_10k_yuan,
-    cast(use_to_date.base_intensity * use_to_date.path_factor as double)
-        as target_path_intensity,
+    cast({{ round_to_digits('use_to_date.base_intensity', 12) }} as double)
+        as base_intensity_tco2_per_10k_yuan,
+    cast({{ round_to_digits('use_to_date.base_intensity * use_to_date.path_factor', 12) }}
+        as double) as target_path_intensity,
     cast(use_to_date.real_growth_pct as double) as projected_real_growth_pct,
-    cast(use_to_date.projected_gdp_100m_yuan as double) as projected_gdp_100m_yuan,
-    cast(use_to_date.budget_tco2 as double) as budget_tco2,
-    cast(use_to_date.plan_budget_tco2 as double) as plan_budget_tco2,
+    cast({{ round_to_digits('use_to_date.projected_gdp_100m_yuan', 6) }} as double)
+        as projected_gdp_100m_yuan,
+    cast({{ round_to_digits('use_to_date.budget_tco2', 6) }} as double) as budget_tco2,
+    cast({{ round_to_digits('use_to_date.plan_budget_tco2', 6) }} as double) as plan_budget_tco2,
     cast(use_to_date.outturn_gdp_100m_yuan as double) as outturn_gdp_100m_yuan,
-    cast(use_to_date.budget_at_outturn_gdp_tco2 as double) as budget_at_outturn_gdp_tco2,
+    cast({{ round_to_digits('use_to_date.budget_at_outturn_gdp_tco2', 6) }} as double)
+        as budget_at_outturn_gdp_tco2,
     cast(use_to_date.used_basis as string) as used_basis,
     cast(use_to_date.used_to_date_tco2 as double) as used_to_date_tco2,
     cast(use_to_date.as_of_date as date) as as_of_date,
     cast(use_to_date.forecast_month as integer) as forecast_month,
     cast(use_to_date.forecast_method as string) as forecast_method,
     cast(use_to_date.forecast_model_version as string) as forecast_model_version,
-    cast(use_to_date.forecast_year_end_tco2 as double) as forecast_year_end_tco2,
-    cast(use_to_date.forecast_low_tco2 as double) as forecast_low_tco2,
-    cast(use_to_date.forecast_high_tco2 as double) as forecast_high_tco2,
-    cast(case
-        when use_to_date.budget_tco2 is null or use_to_date.forecast_year_end_tco2 is null
-            then 'no_forecast'
-        when use_to_date.forecast_low_tco2 > use_to_date.budget_tco2 then 'over_budget'
-        when use_to_date.forecast_year_end_tco2 > use_to_date.budget_tco2 then 'at_risk'
-        else 'within_budget'
-    end as string) as budget_status
+    cast({{ round_to_digits('use_to_date.forecast_year_end_tco2', 6) }} as double)
+        as forecast_year_end_tco2,
+    cast({{ round_to_digits('use_to_date.forecast_low_tco2', 6) }} as double)
+        as forecast_low_tco2,
+    cast({{ round_to_digits('use_to_date.forecast_high_tco2', 6) }} as double)
+        as forecast_high_tco2
 from use_to_date
 inner join divisions on divisions.division_code = use_to_date.division_code
+
+)
+
+-- The status from the published (rounded) amounts, as the gate recomputes it.
+select
+    *,
+    cast(case
+        when budget_tco2 is null or forecast_year_end_tco2 is null then 'no_forecast'
+        when forecast_low_tco2 > budget_tco2 then 'over_budget'
+        when forecast_year_end_tco2 > budget_tco2 then 'at_risk'
+        else 'within_budget'
+    end as string) as budget_status
+from rounded

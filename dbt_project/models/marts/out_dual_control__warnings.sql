@@ -188,7 +188,7 @@ gap as (
 
 ),
 
-indicators as (
+unrounded as (
 
     select growth.year, growth.month, growth.division_code, growth.sector_code,
         'ytd_growth_pct' as indicator, growth.value, drivers.drivers_zh
@@ -210,6 +210,16 @@ indicators as (
     select year, cast(null as integer), division_code, 'all', 'intensity_path_gap_pct', value,
         cast(null as string)
     from gap
+
+),
+
+-- Values rounded to 10^-6 points before they are judged: both engines publish the same, and
+-- the level follows from the published value.
+indicators as (
+
+    select year, month, division_code, sector_code, indicator,
+        {{ round_to_digits('value', 6) }} as value, drivers_zh
+    from unrounded
 
 ),
 
